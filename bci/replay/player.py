@@ -1,0 +1,226 @@
+"""Replaying recordings as live LSL sources, and the same replay on a virtual clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pylsl
+
+from bci.replay.schedule import MarkerItem, SignalItem, schedule
+from bci.replay.source import ReplaySource
+from bci.stream.chunk import Chunk, Marker
+from bci.stream.description import StreamDescription
+from bci.stream.outlet import Outlet
+from bci.stream.units import from_wire, to_wire, wire_scales
+
+_WIRE_DTYPES = {"float32": np.float32, "double64": np.float64}
+
+
+def describe(source: ReplaySource, *, name: str, source_id: str, speed: float,
+             channel_format: str) -> StreamDescription:
+    """The LSL description a replay announces for ``source``.
+
+    The replay's speed factor is in the description (``desc/bci/speed``) so receivers
+    know that timestamps advance ``speed`` times faster than the nominal rate says.
+    """
+    return StreamDescription.for_signal(
+        name, source.stype, source.sfreq, list(source.ch_names), list(source.ch_types),
+        channel_format=channel_format, source_id=source_id,
+        metadata={"speed": repr(float(speed)), "replay": "1"})
+
+
+@dataclass(frozen=True)
+class VirtualChunk:
+    """A chunk of one source as a live receiver would get it, on the virtual clock."""
+
+    source: int
+    chunk: Chunk
+    due: float
+
+
+@dataclass(frozen=True)
+class VirtualMarker:
+    """A marker as a live receiver would get it, on the virtual clock."""
+
+    marker: Marker
+    due: float
+
+
+def iter_virtual(sources: list[ReplaySource], *, chunk: int | None = None, speed: float = 1.0,
+                 t0: float = 0.0, loop: bool = False, channel_format: str = "float32"
+                 ) -> Iterator[VirtualChunk | VirtualMarker]:
+    """Iterate a replay with no sockets and no sleeping.
+
+    Yields the chunks and markers a receiver of ``Player(sources, ...)`` would get, in
+    the order they are due, with the same timestamps (relative to ``t0``) and with values
+    passed through the same wire conversion (microvolts in ``channel_format``), so the
+    float64 values equal those an :class:`~bci.stream.Inlet` hands out, bit for bit.
+    """
+    dtype = _WIRE_DTYPES[channel_format]
+    scales = [wire_scales(describe(s, name=s.name, source_id="", speed=speed,
+                                   channel_format=channel_format).units, s.ch_types)
+              for s in sources]
+    for item in schedule(sources, chunk=chunk, speed=speed, t0=t0, loop=loop):
+        if isinstance(item, MarkerItem):
+            yield VirtualMarker(Marker(item.label, item.due), item.due)
+            continue
+        source = sources[item.source]
+        wire = to_wire(source.data[:, item.start:item.stop], scales[item.source], dtype)
+        data = from_wire(wire, scales[item.source])
+        yield VirtualChunk(item.source, Chunk(data, item.times, item.sample), item.due)
+
+
+class Player:
+    """Replays recordings over LSL in real time (or ``speed`` times faster).
+
+    Each source gets a signal outlet; the first source's annotations go to a string
+    marker outlet ``<name>-markers``. Every sample is stamped with the time it is due,
+    ``t0 + k / sfreq`` (divided by ``speed``), and is pushed only once that time has
+    come: a receiver never sees a timestamp from the future. Due times come from the
+    start time and the sample index, so the replay does not drift.
+
+    Parameters
+    ----------
+    sources : list of ReplaySource
+        The streams to replay (several for a multi-stream XDF file).
+    name : str or None
+        Stream name of the first source (others keep theirs); default: its own name.
+    speed : float
+        Time compression for soak tests and quick looks.
+    chunk : int or None
+        Samples per chunk (default: about 10 ms of signal).
+    loop : bool
+        Start again at the end; each wrap is flagged by a ``bci:loop`` marker.
+    source_id : str or None
+        Base ``source_id`` (a fresh random one by default); source ``i`` gets
+        ``<source_id>-<i>`` and the markers ``<source_id>-markers``.
+    channel_format : str
+        ``"float32"`` (what amplifiers send) or ``"double64"``.
+    lead : float
+        Seconds between ``start()`` and the first sample's due time, for inlets to
+        connect.
+    """
+
+    def __init__(self, sources: list[ReplaySource], *, name: str | None = None,
+                 speed: float = 1.0, chunk: int | None = None, loop: bool = False,
+                 source_id: str | None = None, channel_format: str = "float32",
+                 lead: float = 0.0) -> None:
+        if not sources:
+            raise ValueError("nothing to replay: the recording has no signal stream")
+        if speed <= 0:
+            raise ValueError(f"--speed must be positive, got {speed}")
+        self.sources = sources
+        self.speed = speed
+        self.chunk = chunk
+        self.loop = loop
+        self.lead = lead
+        self.channel_format = channel_format
+        base = source_id or uuid.uuid4().hex
+        names = [name or sources[0].name] + [s.name for s in sources[1:]]
+        self.descriptions = [
+            describe(s, name=n, source_id=f"{base}-{i}", speed=speed,
+                     channel_format=channel_format)
+            for i, (s, n) in enumerate(zip(sources, names, strict=True))]
+        self.marker_description = StreamDescription.for_markers(
+            f"{names[0]}-markers", source_id=f"{base}-markers")
+        self.t0: float | None = None
+        self.n_pushed = [0] * len(sources)
+        self.n_markers = 0
+        self.lateness: list[float] = []  # push time - due time, seconds, if recorded
+        self.record_lateness = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._outlets: list[Outlet] = []
+        self._marker_outlet: Outlet | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def name(self) -> str:
+        """Name of the main signal stream."""
+        return self.descriptions[0].name
+
+    def open_outlets(self) -> None:
+        """Create the outlets (``start`` does it too), so inlets can connect first."""
+        if not self._outlets:
+            self._outlets = [Outlet(d) for d in self.descriptions]
+            self._marker_outlet = Outlet(self.marker_description)
+
+    def start(self) -> Player:
+        """Open the outlets and start replaying on a background thread."""
+        self.open_outlets()
+        self._stop.clear()
+        self.t0 = pylsl.local_clock() + self.lead
+        self._thread = threading.Thread(target=self._run, name=f"bci-replay-{self.name}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._play()
+        except BaseException as err:  # stored and re-raised by stop()
+            self.error = err
+
+    def _play(self) -> None:
+        dtype = _WIRE_DTYPES[self.channel_format]
+        scales = [wire_scales(d.units, d.ch_types) for d in self.descriptions]
+        items = schedule(self.sources, chunk=self.chunk, speed=self.speed, t0=self.t0,
+                         loop=self.loop)
+        for item in items:
+            # Sleep until due; never push early. The wait is computed from the absolute
+            # due time each time, so sleeping late never accumulates into drift.
+            while True:
+                wait = item.due - pylsl.local_clock()
+                if wait <= 0:
+                    break
+                if self._stop.wait(wait):
+                    return
+            if self._stop.is_set():
+                return
+            if isinstance(item, MarkerItem):
+                self._marker_outlet.push_marker(item.label, item.due)
+                self.n_markers += 1
+                continue
+            source = self.sources[item.source]
+            wire = to_wire(source.data[:, item.start:item.stop], scales[item.source], dtype)
+            self._outlets[item.source].push_wire(wire, item.times)
+            if self.record_lateness:
+                self.lateness.append(pylsl.local_clock() - item.due)
+            self.n_pushed[item.source] += item.stop - item.start
+
+    def is_running(self) -> bool:
+        """Whether samples are still being pushed."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the end of a non-looping replay; True if it ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop pushing and withdraw the outlets; re-raise an error of the replay thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        for outlet in self._outlets:
+            outlet.close()
+        if self._marker_outlet is not None:
+            self._marker_outlet.close()
+        self._outlets, self._marker_outlet = [], None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def __enter__(self) -> Player:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

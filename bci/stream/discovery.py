@@ -1,0 +1,68 @@
+"""Finding streams on the network."""
+
+from __future__ import annotations
+
+import time
+
+import pylsl
+
+from bci.errors import StreamError
+from bci.stream.description import StreamDescription
+
+
+def list_streams(wait: float = 1.0) -> list[StreamDescription]:
+    """Every stream visible on the network, after waiting ``wait`` seconds for answers."""
+    return [StreamDescription.from_lsl(info) for info in pylsl.resolve_streams(wait)]
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "") + "'"
+
+
+def resolve_stream(name: str | None = None, *, stype: str | None = None,
+                   source_id: str | None = None, timeout: float = 10.0) -> pylsl.StreamInfo:
+    """Wait for one stream matching every given property.
+
+    Parameters
+    ----------
+    name, stype, source_id : str or None
+        Properties to match; at least one must be given.
+    timeout : float
+        Seconds to wait for the stream to appear.
+
+    Returns
+    -------
+    pylsl.StreamInfo
+        The first match; when several sources match, the most recently created one.
+
+    Raises
+    ------
+    StreamError
+        When nothing matches within ``timeout``; the message lists what was visible.
+    """
+    clauses = []
+    if name is not None:
+        clauses.append(f"name={_quote(name)}")
+    if stype is not None:
+        clauses.append(f"type={_quote(stype)}")
+    if source_id is not None:
+        clauses.append(f"source_id={_quote(source_id)}")
+    if not clauses:
+        raise StreamError("no stream given: name a stream (--stream NAME); "
+                          "'bci streams' lists what is on the network")
+    predicate = " and ".join(clauses)
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        found = pylsl.resolve_bypred(predicate, 1, max(min(remaining, 1.0), 0.05))
+        if found:
+            return max(found, key=lambda info: info.created_at())
+        if remaining <= 0:
+            break
+    seen = list_streams(0.5)
+    listed = ", ".join(f"'{d.name}' ({d.stype}, {d.n_channels} ch, {d.sfreq:g} Hz)"
+                       for d in seen[:10]) or "none"
+    wanted = " and ".join(clauses)
+    raise StreamError(f"no LSL stream with {wanted} appeared within {timeout:g} s "
+                      f"(visible: {listed}): start the source, or check the name with "
+                      "'bci streams'")

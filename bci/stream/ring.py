@@ -1,0 +1,107 @@
+"""A ring buffer of the newest samples, for readers such as the monitor.
+
+One writer (the thread that owns the inlet) and any number of readers on other threads.
+The buffer is *mirrored*: every sample is written twice, at ``i`` and ``i + capacity``,
+so the newest ``n`` samples are always one contiguous slice and a read is a single copy;
+writing costs two slice assignments per chunk instead of rolling the whole array
+(``np.roll`` costs 94 µs at 65 channels per 10-sample chunk, this costs a few µs).
+
+Readers never take a lock: a sequence counter (a "seqlock") is bumped before and after
+each write, and a reader retries when it saw a write in progress or a change while it
+copied. In CPython the counter updates are atomic and ordered with the array writes.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+class RingBuffer:
+    """The last ``capacity`` samples of a stream, with their timestamps.
+
+    Parameters
+    ----------
+    n_channels : int
+        Number of channels.
+    capacity : int
+        Number of samples kept (e.g. ``int(seconds * sfreq)``).
+    dtype : numpy dtype
+        Sample type; float64 by default.
+    """
+
+    def __init__(self, n_channels: int, capacity: int, dtype: type = np.float64) -> None:
+        if capacity < 1 or n_channels < 1:
+            raise ValueError("RingBuffer needs at least one channel and one sample")
+        self.n_channels = n_channels
+        self.capacity = capacity
+        self._data = np.zeros((n_channels, 2 * capacity), dtype=dtype)
+        self._times = np.zeros(2 * capacity, dtype=np.float64)
+        self._head = 0  # where the next sample goes, in [0, capacity)
+        self._sequence = 0  # odd while a write is in progress
+        self.n_written = 0  # samples written since creation or clear()
+
+    def write(self, data: np.ndarray, times: np.ndarray) -> None:
+        """Append samples.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_channels, n_times)
+        times : ndarray, shape (n_times,)
+        """
+        n = times.shape[0]
+        if n == 0:
+            return
+        if n > self.capacity:  # only the newest capacity samples can be kept
+            data, times, n = data[:, -self.capacity:], times[-self.capacity:], self.capacity
+        self._sequence += 1
+        cap, head = self.capacity, self._head
+        first = min(n, cap - head)
+        for offset in (0, cap):  # the two mirrored copies
+            start = head + offset
+            self._data[:, start:start + first] = data[:, :first]
+            self._times[start:start + first] = times[:first]
+        rest = n - first
+        if rest:
+            for offset in (0, cap):
+                self._data[:, offset:offset + rest] = data[:, first:]
+                self._times[offset:offset + rest] = times[first:]
+        self._head = (head + n) % cap
+        self.n_written += n
+        self._sequence += 1
+
+    def latest(self, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Copy of the newest ``n`` samples (all available when None).
+
+        Returns
+        -------
+        data : ndarray, shape (n_channels, n_available)
+            Oldest first; fewer than ``n`` columns until enough samples were written.
+        times : ndarray, shape (n_available,)
+        """
+        while True:
+            before = self._sequence
+            if before % 2:
+                time.sleep(0)  # let the writer (which needs the GIL) finish
+                continue
+            available = min(self.n_written, self.capacity)
+            count = available if n is None else min(n, available)
+            end = self._head + self.capacity
+            data = self._data[:, end - count:end].copy()
+            times = self._times[end - count:end].copy()
+            if self._sequence == before:
+                return data, times
+
+    def view_latest(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Views (no copy) of the newest ``n`` samples, for the writer's own thread."""
+        count = min(n, self.n_written, self.capacity)
+        end = self._head + self.capacity
+        return self._data[:, end - count:end], self._times[end - count:end]
+
+    def clear(self) -> None:
+        """Forget every sample (e.g. after a discontinuity)."""
+        self._sequence += 1
+        self._head = 0
+        self.n_written = 0
+        self._sequence += 1
