@@ -99,6 +99,20 @@ class RingBuffer:
         end = self._head + self.capacity
         return self._data[:, end - count:end], self._times[end - count:end]
 
+    def view_span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Views of samples ``start`` to ``stop`` (counted from the first write).
+
+        For the writer's own thread. Raises IndexError when the span is no longer (or
+        not yet) held.
+        """
+        oldest = self.n_written - min(self.n_written, self.capacity)
+        if start < oldest or stop > self.n_written or start > stop:
+            raise IndexError(f"samples {start}..{stop} not held (holding {oldest}.."
+                             f"{self.n_written})")
+        end = self._head + self.capacity - (self.n_written - stop)
+        begin = end - (stop - start)
+        return self._data[:, begin:end], self._times[begin:end]
+
     def clear(self) -> None:
         """Forget every sample (e.g. after a discontinuity)."""
         self._sequence += 1

@@ -1,0 +1,205 @@
+"""Pipeline configuration: a small TOML file, parsed (never evaluated) and checked.
+
+The shape is documented in ``docs/pipeline.md``. Every mistake is reported as one
+:class:`~bci.errors.ConfigError` line naming the file, the key and what to write instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from bci.errors import ConfigError
+
+_SECTIONS = {"name", "description", "signal", "filters", "epochs", "online", "decoder",
+             "budget", "postprocess", "feedback"}
+_SIGNAL_KEYS = {"picks"}
+_EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
+_ONLINE_KEYS = {"mode", "window", "step", "tmin", "tmax", "chunk"}
+_BUDGET_KEYS = {"chunk", "end_to_end", "decoder"}
+_MODES = ("markers", "sliding")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """A parsed, checked pipeline description.
+
+    Attributes
+    ----------
+    text : str
+        The TOML source (stored in model files so a model says how it was made).
+    origin : str
+        Where it came from (a path), for messages.
+    picks : str or list of str
+        A channel type (``"eeg"``) or channel names; ``"all"`` keeps every channel.
+    filters : list of dict
+        ``[[filters]]`` tables in order.
+    events : dict of str to list of str
+        Class name -> marker labels (may be empty for training-free sliding pipelines).
+    tmin, tmax : float or None
+        Marker-locked epoch limits in seconds.
+    train_window, train_step : float or None
+        Training windows inside labelled segments (EMG and other continuous labels).
+    mode : str
+        ``"markers"`` (one decision per event, at tmax) or ``"sliding"``.
+    window, step : float or None
+        Sliding-window length and step in seconds.
+    decoder : dict
+        ``kind`` plus its parameters.
+    budget : dict of str to float
+        Milliseconds: ``chunk`` (filters per chunk), ``end_to_end``, ``decoder``.
+    postprocess, feedback : dict or None
+        Optional application tables.
+    """
+
+    text: str
+    origin: str
+    picks: str | list[str] = "all"
+    filters: list[dict] = field(default_factory=list)
+    events: dict[str, list[str]] = field(default_factory=dict)
+    tmin: float | None = None
+    tmax: float | None = None
+    train_window: float | None = None
+    train_step: float | None = None
+    mode: str = "sliding"
+    window: float | None = None
+    step: float | None = None
+    decoder: dict = field(default_factory=dict)
+    budget: dict[str, float] = field(default_factory=dict)
+    postprocess: dict | None = None
+    feedback: dict | None = None
+    name: str = ""
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names in a fixed order (the order of ``[epochs].events``)."""
+        return list(self.events)
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    """Read and check a pipeline TOML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the configuration ({err})") from None
+    return parse_config(text, origin=str(path))
+
+
+def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
+    """Parse and check pipeline TOML text."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{origin}: malformed TOML ({err}): fix the syntax") from None
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{origin}: {message}")
+
+    unknown = set(doc) - _SECTIONS
+    if unknown:
+        raise fail(f"unknown section(s) {sorted(unknown)}: valid are {sorted(_SECTIONS)}")
+
+    def table(key: str, allowed: set[str] | None) -> dict:
+        value = doc.get(key, {})
+        if not isinstance(value, dict):
+            raise fail(f"[{key}] must be a table")
+        if allowed is not None and set(value) - allowed:
+            raise fail(f"unknown key(s) {sorted(set(value) - allowed)} in [{key}]: "
+                       f"valid are {sorted(allowed)}")
+        return value
+
+    def number(section: str, key: str, value: object, *, positive: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise fail(f"[{section}].{key} must be a number, got {value!r}")
+        if positive and value <= 0:
+            raise fail(f"[{section}].{key} must be positive, got {value}")
+        return float(value)
+
+    signal = table("signal", _SIGNAL_KEYS)
+    picks = signal.get("picks", "all")
+    if not (isinstance(picks, str) or (isinstance(picks, list)
+                                       and all(isinstance(p, str) for p in picks))):
+        raise fail("[signal].picks must be a channel type such as \"eeg\" or a list of "
+                   "channel names")
+
+    filters = doc.get("filters", [])
+    if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
+        raise fail("filters must be written as [[filters]] tables")
+    for index, spec in enumerate(filters):
+        if "kind" not in spec:
+            raise fail(f"[[filters]] number {index + 1} has no kind: use bandpass, "
+                       "highpass, lowpass, notch or reference")
+
+    epochs = table("epochs", _EPOCH_KEYS)
+    events: dict[str, list[str]] = {}
+    raw_events = epochs.get("events", {})
+    if not isinstance(raw_events, dict):
+        raise fail("[epochs].events must map class names to marker labels, e.g. "
+                   "{ left = \"T1\", right = \"T2\" }")
+    for name, labels in raw_events.items():
+        values = labels if isinstance(labels, list) else [labels]
+        if not values or not all(isinstance(v, str | int) and not isinstance(v, bool)
+                                 for v in values):
+            raise fail(f"[epochs].events.{name} must be a marker label or a list of them")
+        events[str(name)] = [str(v) for v in values]
+    tmin = epochs.get("tmin")
+    tmax = epochs.get("tmax")
+    if (tmin is None) != (tmax is None):
+        raise fail("[epochs] needs both tmin and tmax (seconds after the event)")
+    if tmin is not None:
+        tmin, tmax = number("epochs", "tmin", tmin), number("epochs", "tmax", tmax)
+        if tmax <= tmin:
+            raise fail(f"[epochs].tmax ({tmax}) must be greater than tmin ({tmin})")
+    train_window = epochs.get("window")
+    train_step = epochs.get("step")
+    if train_window is not None:
+        train_window = number("epochs", "window", train_window, positive=True)
+        train_step = number("epochs", "step", train_step if train_step is not None
+                            else train_window, positive=True)
+
+    online = table("online", _ONLINE_KEYS)
+    window = online.get("window", train_window)
+    step = online.get("step", train_step)
+    default_mode = "markers" if tmin is not None and window is None else "sliding"
+    mode = online.get("mode", default_mode)
+    if mode not in _MODES:
+        raise fail(f"[online].mode must be one of {list(_MODES)}, got {mode!r}")
+    if mode == "markers":
+        if tmin is None:
+            raise fail("[online].mode = \"markers\" needs [epochs] tmin and tmax")
+        if not events:
+            raise fail("[online].mode = \"markers\" needs [epochs].events")
+    else:
+        if window is None:
+            raise fail("[online].mode = \"sliding\" needs [online].window (seconds)")
+        window = number("online", "window", window, positive=True)
+        step = number("online", "step", step if step is not None else 0.1, positive=True)
+
+    decoder = table("decoder", None)
+    if "kind" not in decoder or not isinstance(decoder["kind"], str):
+        raise fail("[decoder] needs a kind, e.g. kind = \"tangent-space-lr\"")
+
+    budget = {k: number("budget", k, v, positive=True)
+              for k, v in table("budget", _BUDGET_KEYS).items()}
+
+    postprocess = doc.get("postprocess")
+    feedback = doc.get("feedback")
+    for key, value in (("postprocess", postprocess), ("feedback", feedback)):
+        if value is not None and not isinstance(value, dict):
+            raise fail(f"[{key}] must be a table")
+
+    return PipelineConfig(
+        text=text, origin=origin, picks=picks, filters=[dict(f) for f in filters],
+        events=events, tmin=tmin, tmax=tmax, train_window=train_window,
+        train_step=train_step, mode=mode, window=window, step=step, decoder=dict(decoder),
+        budget=budget, postprocess=postprocess, feedback=feedback,
+        name=str(doc.get("name", "")))

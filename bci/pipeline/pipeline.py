@@ -1,0 +1,264 @@
+"""The pipeline: picks, causal filters, windows, decoder — one object, live and offline.
+
+:class:`Pipeline` is synchronous and owns no thread, socket or clock: it is fed chunks
+(by a live :class:`~bci.pipeline.session.Session` or by a recording on the virtual
+clock) and returns decisions. Because the same object runs in both places, what is
+evaluated offline is exactly what runs live.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from bci.errors import ConfigError
+from bci.pipeline.config import PipelineConfig
+from bci.pipeline.decision import Decision
+from bci.pipeline.stats import LatencyStats
+from bci.pipeline.windows import MarkerEpocher, SlidingWindows, Window
+from bci.stream.chunk import Chunk, Marker
+from bci.stream.gaps import Gap
+
+
+def resolve_picks(picks: str | Sequence[str], ch_names: Sequence[str],
+                  ch_types: Sequence[str]) -> np.ndarray:
+    """Channel indices for ``[signal].picks``: ``"all"``, a channel type, or names.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown channel name or a type no channel has.
+    """
+    if isinstance(picks, str):
+        if picks == "all":
+            return np.arange(len(ch_names))
+        wanted = picks.lower()
+        index = [i for i, t in enumerate(ch_types) if t.lower() == wanted]
+        if not index:
+            types = sorted(set(ch_types))
+            raise ConfigError(f"[signal].picks = \"{picks}\" matches no channel (the stream "
+                              f"has types {types}): pick one of those or list channel names")
+        return np.array(index)
+    lookup = {name: i for i, name in enumerate(ch_names)}
+    missing = [name for name in picks if name not in lookup]
+    if missing:
+        shown = ", ".join(list(ch_names)[:12]) + (" ..." if len(ch_names) > 12 else "")
+        raise ConfigError(f"[signal].picks names channel(s) {missing} that the stream does "
+                          f"not have (it has: {shown}): fix the names")
+    return np.array([lookup[name] for name in picks])
+
+
+class Pipeline:
+    """Picks, causal filters with carried state, windows and a decoder.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        What to build.
+    sfreq : float
+        Nominal sampling rate of the stream.
+    ch_names, ch_types : sequence of str
+        The stream's channels.
+    decoder : estimator or None
+        A fitted decoder (from a model file); built from ``config.decoder`` when None.
+    picks : sequence of str or None
+        Channel names in the order the decoder expects (from a model file); overrides
+        ``config.picks``.
+    period : float or None
+        Seconds between timestamps, when a replay runs faster than the nominal rate.
+    """
+
+    def __init__(self, config: PipelineConfig, *, sfreq: float, ch_names: Sequence[str],
+                 ch_types: Sequence[str], decoder: object | None = None,
+                 picks: Sequence[str] | None = None, period: float | None = None) -> None:
+        from bci.decoders import make_decoder, needs_training
+        from bci.dsp import FilterChain, NonFiniteGuard
+
+        self.config = config
+        self.sfreq = float(sfreq)
+        self.picks = resolve_picks(picks if picks is not None else config.picks,
+                                   ch_names, ch_types)
+        self.ch_names = [ch_names[i] for i in self.picks]
+        self._all_picked = np.array_equal(self.picks, np.arange(len(ch_names)))
+        n_channels = len(self.picks)
+        self.guard = NonFiniteGuard(n_channels)
+        self.filters = FilterChain.from_config(config.filters, self.sfreq, self.ch_names)
+        n_out = self.filters.n_channels_out
+        if decoder is None:
+            kind = config.decoder["kind"]
+            if needs_training(kind):
+                raise ConfigError(f"{config.origin}: decoder '{kind}' must be trained first: "
+                                  f"run 'bci train {config.origin} --data FILE --out MODEL' "
+                                  "and run the model")
+            params = {k: v for k, v in config.decoder.items() if k != "kind"}
+            decoder = make_decoder(kind, params, sfreq=self.sfreq,
+                                   classes=config.classes or None)
+            decoder.fit(None, None) if _fits_without_data(decoder) else None
+        self.decoder = decoder
+        self.classes: list[str] | None = (
+            [str(c) for c in decoder.classes_] if hasattr(decoder, "classes_") else None)
+        self.score_names = self.classes or _feature_names(decoder)
+        self.stats = LatencyStats({"filters": config.budget.get("chunk"),
+                                   "decoder": config.budget.get("decoder"),
+                                   "end_to_end": config.budget.get("end_to_end")})
+        self.end_to_end_budget = config.budget.get("end_to_end")
+        if config.mode == "sliding":
+            self.windows: SlidingWindows | MarkerEpocher = SlidingWindows(
+                n_out, max(int(round(config.window * self.sfreq)), 1),
+                max(int(round(config.step * self.sfreq)), 1))
+        else:
+            self.windows = MarkerEpocher(n_out, self.sfreq, config.events, config.tmin,
+                                         config.tmax, period=period)
+        self._repaired: list[tuple[int, int]] = []  # (start, stop) of repaired samples
+
+    # -- feeding ---------------------------------------------------------------------
+
+    def process(self, chunk: Chunk | None, markers: Iterable[Marker] = (), *,
+                now: float | None = None, gaps: Sequence[Gap] = ()) -> list[Decision]:
+        """Run one chunk (and/or markers) through the pipeline.
+
+        Parameters
+        ----------
+        chunk : Chunk or None
+            New samples of the stream (None when only markers arrived).
+        markers : iterable of Marker
+            New markers.
+        now : float or None
+            LSL time, live only: when several sliding windows complete at once and the
+            older ones are already past the end-to-end budget, only the newest is
+            decoded (the others are counted as ``skipped_windows``). Offline: None,
+            every window is decoded.
+        gaps : sequence of Gap
+            Gaps the inlet found inside this chunk; filters and windows restart after
+            each, so no window spans one.
+
+        Returns
+        -------
+        list of Decision
+        """
+        markers = list(markers)
+        if markers and isinstance(self.windows, MarkerEpocher):
+            self.windows.push_markers(markers)
+        if chunk is None:
+            if isinstance(self.windows, MarkerEpocher) and markers:
+                return self._decide_all(self.windows.push(_empty_like(self.windows)), now)
+            return []
+        windows: list[Window] = []
+        for part, restart in _split_at_gaps(chunk, gaps):
+            if restart:
+                self.restart(part.first_index)
+            windows.extend(self._filter_and_window(part))
+        return self._decide_all(windows, now)
+
+    def _filter_and_window(self, chunk: Chunk) -> list[Window]:
+        stats = self.stats
+        started = time.perf_counter_ns()
+        data = chunk.data if self._all_picked else chunk.data[self.picks]
+        data, repaired = self.guard(data)
+        filtered = self.filters(data)
+        middle = time.perf_counter_ns()
+        stats.stage("filters").add((middle - started) / 1e6)
+        stats.count("chunks")
+        stats.count("samples", chunk.n_times)
+        if repaired is not None and repaired.any():
+            bad = np.flatnonzero(repaired)
+            stats.count("nonfinite_samples", int(bad.size))
+            self._repaired.append((chunk.first_index + int(bad[0]),
+                                   chunk.first_index + int(bad[-1]) + 1))
+        windows = self.windows.push(Chunk(filtered, chunk.times, chunk.first_index))
+        stats.stage("windows").add((time.perf_counter_ns() - middle) / 1e6)
+        return windows
+
+    def _decide_all(self, windows: list[Window], now: float | None) -> list[Decision]:
+        if not windows:
+            return []
+        if (now is not None and len(windows) > 1 and self.end_to_end_budget is not None
+                and isinstance(self.windows, SlidingWindows)):
+            budget = self.end_to_end_budget / 1e3
+            fresh = [w for w in windows[:-1] if now - w.end_time <= budget]
+            self.stats.count("skipped_windows", len(windows) - 1 - len(fresh))
+            windows = [*fresh, windows[-1]]
+        decisions = []
+        for window in windows:
+            if self._touches_repaired(window):
+                self.stats.count("withheld_windows")
+                continue
+            decisions.append(self.decide(window))
+        return decisions
+
+    def _touches_repaired(self, window: Window) -> bool:
+        # Forget repaired spans that no future window can reach.
+        self._repaired = [(a, b) for a, b in self._repaired if b > window.start_index]
+        return any(a < window.stop_index and b > window.start_index
+                   for a, b in self._repaired)
+
+    def decide(self, window: Window) -> Decision:
+        """Run the decoder on one window."""
+        started = time.perf_counter_ns()
+        X = window.data[np.newaxis]
+        if self.classes is None:
+            value = float(np.ravel(self.decoder.decision_function(X))[0])
+            scores = (np.asarray(self.decoder.transform(X), dtype=float).ravel()
+                      if hasattr(self.decoder, "transform") else np.array([value]))
+            label = None
+        else:
+            if hasattr(self.decoder, "predict_proba"):
+                scores = np.asarray(self.decoder.predict_proba(X), dtype=float)[0]
+            else:
+                raw = np.asarray(self.decoder.decision_function(X), dtype=float)
+                scores = (np.array([-raw.ravel()[0], raw.ravel()[0]]) if raw.ndim == 1
+                          or raw.shape[-1] == 1 else raw[0])
+            index = int(np.argmax(scores))
+            value, label = float(index), self.classes[index]
+        self.stats.stage("decoder").add((time.perf_counter_ns() - started) / 1e6)
+        self.stats.count("decisions")
+        return Decision(value=value, label=label, scores=scores, window_end=window.end_time,
+                        stop_index=window.stop_index, true_label=window.label,
+                        event_time=window.event_time)
+
+    # -- discontinuities -------------------------------------------------------------
+
+    def on_gap(self, gap: Gap) -> None:
+        """Count a gap (the restart itself happens in :meth:`process`)."""
+        self.stats.count("gaps")
+        self.stats.count("samples_missing", gap.n_missing)
+
+    def restart(self, at_index: int) -> None:
+        """Re-synchronise after a discontinuity: fresh filter state, no window across it."""
+        self.filters.reset()
+        self.guard.reset()
+        self.windows.reset(at_index)
+        self.stats.count("restarts")
+
+
+def _split_at_gaps(chunk: Chunk, gaps: Sequence[Gap]) -> list[tuple[Chunk, bool]]:
+    """Cut a chunk before each gap that ends inside it; flag the parts that follow one."""
+    cuts = {g.index - chunk.first_index for g in gaps
+            if chunk.first_index <= g.index < chunk.stop_index}
+    if not cuts:
+        return [(chunk, False)]
+    bounds = sorted(cuts | {0, chunk.n_times})
+    return [(Chunk(chunk.data[:, a:b], chunk.times[a:b], chunk.first_index + a), a in cuts)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def _empty_like(windows: MarkerEpocher) -> Chunk:
+    n = windows._ring.n_channels
+    index = windows._base + windows._ring.n_written
+    return Chunk(np.empty((n, 0)), np.empty(0), index)
+
+
+def _fits_without_data(decoder: object) -> bool:
+    return hasattr(decoder, "fit") and not hasattr(decoder, "classes_")
+
+
+def _feature_names(decoder: object) -> list[str]:
+    names = getattr(decoder, "feature_names_", None)
+    if names is None and hasattr(decoder, "get_feature_names_out"):
+        try:
+            names = decoder.get_feature_names_out()
+        except Exception:  # not fitted or no names: fall back to "value"
+            names = None
+    return [str(n) for n in names] if names is not None else ["value"]

@@ -1,0 +1,134 @@
+"""A live session: one worker thread pulls, runs the pipeline and pushes decisions."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pylsl
+
+from bci.pipeline.decision import Decision, DecisionOutlet
+from bci.pipeline.pipeline import Pipeline
+from bci.stream.inlet import Inlet, MarkerInlet
+
+#: Seconds without data after which a stream counts as stalled (and the stall is counted).
+STALL_AFTER = 1.0
+
+
+class Session:
+    """Runs a :class:`Pipeline` on a live stream until stopped.
+
+    The worker blocks in ``Inlet.pull`` (no busy polling: a spinning Python reader
+    starves liblsl's own threads on two cores), drains the marker stream without
+    blocking, runs the pipeline and pushes each decision the moment it exists. An
+    exception in the worker is stored and re-raised by :meth:`stop`.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        Built for this stream's channels and rate.
+    inlet : Inlet
+        The open signal inlet.
+    marker_inlet : MarkerInlet or None
+        The open marker inlet (needed for marker-locked decisions).
+    outlet : DecisionOutlet or None
+        Where decisions go; None to only collect them.
+    on_decision : callable or None
+        Called in the worker thread with each decision and its latency in ms (keep it
+        cheap: it is on the live path).
+    keep_decisions : bool
+        Keep every decision in ``self.decisions`` (for tests and short runs).
+    """
+
+    def __init__(self, pipeline: Pipeline, inlet: Inlet, *,
+                 marker_inlet: MarkerInlet | None = None,
+                 outlet: DecisionOutlet | None = None,
+                 on_decision: Callable[[Decision, float], None] | None = None,
+                 keep_decisions: bool = False) -> None:
+        self.pipeline = pipeline
+        self.inlet = inlet
+        self.marker_inlet = marker_inlet
+        self.outlet = outlet
+        self.on_decision = on_decision
+        self.keep_decisions = keep_decisions
+        self.decisions: list[Decision] = []
+        self.stats = pipeline.stats
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.stalled = False
+
+    def start(self) -> Session:
+        """Start the worker thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="bci-session", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as err:  # re-raised in stop()
+            self.error = err
+
+    def _loop(self) -> None:
+        stats = self.stats
+        pipeline = self.pipeline
+        n_gaps_seen = 0
+        last_data = time.monotonic()
+        while not self._stop.is_set():
+            chunk = self.inlet.pull(timeout=0.05)
+            markers = self.marker_inlet.pull(0.0) if self.marker_inlet is not None else []
+            if chunk is None:
+                if markers:
+                    self._emit(pipeline.process(None, markers, now=pylsl.local_clock()))
+                if not self.stalled and time.monotonic() - last_data > STALL_AFTER:
+                    self.stalled = True
+                    stats.count("stalls")
+                continue
+            last_data = time.monotonic()
+            self.stalled = False
+            new_gaps = self.inlet.gaps[n_gaps_seen:]
+            n_gaps_seen += len(new_gaps)
+            for gap in new_gaps:
+                pipeline.on_gap(gap)
+            if self.inlet.gap_detector is not None:
+                stats.counters["backwards_timestamps"] = self.inlet.gap_detector.n_backwards
+            self._emit(pipeline.process(chunk, markers, now=pylsl.local_clock(),
+                                        gaps=new_gaps))
+
+    def _emit(self, decisions: list[Decision]) -> None:
+        for decision in decisions:
+            started = time.perf_counter_ns()
+            push_time = pylsl.local_clock()
+            if self.outlet is not None:
+                latency_ms = self.outlet.push(decision, push_time)
+            else:
+                latency_ms = (push_time - decision.window_end) * 1e3
+            self.stats.stage("push").add((time.perf_counter_ns() - started) / 1e6)
+            self.stats.end_to_end.add(latency_ms)
+            if self.keep_decisions:
+                self.decisions.append(decision)
+            if self.on_decision is not None:
+                self.on_decision(decision, latency_ms)
+
+    def is_running(self) -> bool:
+        """Whether the worker is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop the worker and re-raise its exception, if any."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def __enter__(self) -> Session:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
