@@ -123,6 +123,125 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- live ----------------------------------------------------------------------------
+
+def _print_decision(decision, latency_ms: float) -> None:
+    shown = decision.label if decision.label is not None else f"{decision.value:.4g}"
+    truth = f"  (true: {decision.true_label})" if decision.true_label else ""
+    sys.stdout.write(f"{decision.window_end:12.3f}  {shown:>12}{truth}  "
+                     f"{latency_ms:6.2f} ms\n")
+    sys.stdout.flush()
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from bci.pipeline.live import load_spec, open_live
+    from bci.pipeline.stats import format_stats
+
+    spec = load_spec(args.spec)
+    log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
+    setup = open_live(spec, args.stream, markers=args.markers, out_stream=args.out_stream,
+                      timeout=args.timeout,
+                      on_decision=_print_decision if args.print_decisions else None)
+    session = setup.session
+    log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream, args.out_stream)
+    started = time.monotonic()
+    session.start()
+    try:
+        while session.is_running():
+            if args.duration is not None and time.monotonic() - started >= args.duration:
+                break
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        log.info("interrupted")
+    finally:
+        try:
+            session.stop()
+        finally:
+            setup.close()
+    snapshot = session.stats.snapshot()
+    sys.stderr.write(format_stats(snapshot) + "\n")
+    if args.stats:
+        Path(args.stats).write_text(json.dumps(snapshot, indent=2, default=float))
+    return 0
+
+
+# -- train / evaluate ------------------------------------------------------------------
+
+def _progress(done: int, total: int, accuracy: float) -> None:
+    bar = "#" * done + "." * (total - done)
+    sys.stderr.write(f"\rcross-validation [{bar}] fold {done}/{total}: "
+                     f"accuracy {accuracy:.3f}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bci.pipeline.config import load_config
+    from bci.pipeline.model import save_model
+    from bci.pipeline.report import write_training_report
+    from bci.pipeline.training import train
+
+    config = load_config(args.config)
+    model, data, scores = train(config, args.data, n_folds=args.cv,
+                                progress=None if args.json else _progress)
+    path = save_model(model, args.out)
+    summary = {"model": str(path), "classes": model.classes,
+               "n_windows": int(data.X.shape[0]), "channels": len(model.ch_names),
+               "sfreq": model.sfreq, "cv": scores}
+    if scores:
+        summary["cv_accuracy_mean"] = float(sum(s["accuracy"] for s in scores) / len(scores))
+    if args.report:
+        summary["report"] = str(write_training_report(args.report, model, data, scores))
+    if args.json:
+        _print_json(summary)
+    else:
+        for fold in scores:
+            print(f"fold {fold['fold']}: accuracy {fold['accuracy']:.3f}, balanced "
+                  f"{fold['balanced_accuracy']:.3f} ({fold['n_test']} windows)")
+        if scores:
+            print(f"mean cross-validated accuracy: {summary['cv_accuracy_mean']:.3f}")
+        print(f"saved {path} ({len(model.classes)} classes, {summary['n_windows']} "
+              f"training windows)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from bci.pipeline.evaluation import evaluate
+    from bci.pipeline.model import load_model
+
+    model = load_model(args.model)
+    result = evaluate(model, args.data)
+    if args.json:
+        _print_json(result)
+        return 0
+    for f in result["files"]:
+        s = f["scores"]
+        acc = f"{s['accuracy']:.3f}" if "accuracy" in s else "-"
+        print(f"{f['file']}: {s['n_decisions']} decisions, accuracy {acc}")
+    if "accuracy" in result:
+        print(f"accuracy {result['accuracy']:.3f}, balanced accuracy "
+              f"{result['balanced_accuracy']:.3f}"
+              + (f", ROC-AUC {result['roc_auc']:.3f}" if "roc_auc" in result else ""))
+        cm = result["confusion_matrix"]
+        width = max(len(c) for c in cm["labels"]) + 2
+        print("confusion matrix (rows: true, columns: predicted)")
+        print(" " * width + "".join(f"{c:>{width}}" for c in cm["labels"]))
+        for label, row in zip(cm["labels"], cm["matrix"], strict=True):
+            print(f"{label:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+    print(f"{result['decisions_per_second']:.2f} decisions per second of signal; "
+          f"evaluated at {result['speed_x_realtime']:.0f}x real time")
+    return 0
+
+
+# -- demo ------------------------------------------------------------------------------
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bci.demo import run_demo
+
+    return run_demo(speed=args.speed, gui=args.gui, recording=args.recording)
+
+
 # -- parser ----------------------------------------------------------------------------
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -171,6 +290,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=None, help="seconds of signal")
     p.add_argument("--seed", type=int, default=0)
     COMMANDS["simulate"] = cmd_simulate
+
+    p = sub.add_parser("live", help="decode a live stream, push decisions over LSL")
+    p.add_argument("spec", metavar="CONFIG.toml|MODEL")
+    p.add_argument("--stream", required=True, help="name of the signal stream")
+    p.add_argument("--markers", default=None,
+                   help="marker stream (default for marker-locked pipelines: STREAM-markers)")
+    p.add_argument("--out-stream", default="bci-decisions",
+                   help="decision stream name (default bci-decisions)")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--stats", default=None, help="write the latency statistics as JSON")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds to wait for the streams (default 30)")
+    p.add_argument("--print", dest="print_decisions", action="store_true",
+                   help="print every decision on stdout")
+    COMMANDS["live"] = cmd_live
+
+    p = sub.add_parser("train", help="fit a pipeline on calibration recordings")
+    p.add_argument("config")
+    p.add_argument("--data", nargs="+", required=True, help="calibration recordings")
+    p.add_argument("--out", required=True, help="model file to write")
+    p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--report", default=None, help="folder for a report with plots")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    COMMANDS["train"] = cmd_train
+
+    p = sub.add_parser("evaluate", help="score a model pseudo-online on held-out recordings")
+    p.add_argument("model")
+    p.add_argument("--data", nargs="+", required=True, help="held-out recordings")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object, with every decision")
+    COMMANDS["evaluate"] = cmd_evaluate
+
+    p = sub.add_parser("demo", help="replay a shipped sample, decode it live, show latency")
+    p.add_argument("--speed", type=float, default=2.0, help="replay speed (default 2)")
+    p.add_argument("--recording", default=None, help="another recording to use")
+    p.add_argument("--gui", action="store_true", help="also open the monitor")
+    COMMANDS["demo"] = cmd_demo
 
     return parser
 

@@ -68,13 +68,16 @@ class Pipeline:
         ``config.picks``.
     period : float or None
         Seconds between timestamps, when a replay runs faster than the nominal rate.
+    windows_only : bool
+        Build no decoder: :meth:`windows_of` cuts the windows training needs.
     """
 
     def __init__(self, config: PipelineConfig, *, sfreq: float, ch_names: Sequence[str],
                  ch_types: Sequence[str], decoder: object | None = None,
-                 picks: Sequence[str] | None = None, period: float | None = None) -> None:
+                 picks: Sequence[str] | None = None, period: float | None = None,
+                 windows_only: bool = False) -> None:
         from bci.decoders import make_decoder, needs_training
-        from bci.dsp import FilterChain, NonFiniteGuard
+        from bci.dsp import FilterChain
 
         self.config = config
         self.sfreq = float(sfreq)
@@ -82,11 +85,9 @@ class Pipeline:
                                    ch_names, ch_types)
         self.ch_names = [ch_names[i] for i in self.picks]
         self._all_picked = np.array_equal(self.picks, np.arange(len(ch_names)))
-        n_channels = len(self.picks)
-        self.guard = NonFiniteGuard(n_channels)
         self.filters = FilterChain.from_config(config.filters, self.sfreq, self.ch_names)
         n_out = self.filters.n_channels_out
-        if decoder is None:
+        if decoder is None and not windows_only:
             kind = config.decoder["kind"]
             if needs_training(kind):
                 raise ConfigError(f"{config.origin}: decoder '{kind}' must be trained first: "
@@ -95,11 +96,11 @@ class Pipeline:
             params = {k: v for k, v in config.decoder.items() if k != "kind"}
             decoder = make_decoder(kind, params, sfreq=self.sfreq,
                                    classes=config.classes or None)
-            decoder.fit(None, None) if _fits_without_data(decoder) else None
+            decoder.fit(None)  # training-free: fit only checks the parameters
         self.decoder = decoder
         self.classes: list[str] | None = (
             [str(c) for c in decoder.classes_] if hasattr(decoder, "classes_") else None)
-        self.score_names = self.classes or _feature_names(decoder)
+        self.score_names = self.classes or (_feature_names(decoder) if decoder else [])
         self.stats = LatencyStats({"filters": config.budget.get("chunk"),
                                    "decoder": config.budget.get("decoder"),
                                    "end_to_end": config.budget.get("end_to_end")})
@@ -156,13 +157,13 @@ class Pipeline:
         stats = self.stats
         started = time.perf_counter_ns()
         data = chunk.data if self._all_picked else chunk.data[self.picks]
-        data, repaired = self.guard(data)
-        filtered = self.filters(data)
+        filtered = self.filters(data)  # repairs NaN/Inf first (FilterChain's guard)
+        repaired = self.filters.repaired_
         middle = time.perf_counter_ns()
         stats.stage("filters").add((middle - started) / 1e6)
         stats.count("chunks")
         stats.count("samples", chunk.n_times)
-        if repaired is not None and repaired.any():
+        if repaired.any():
             bad = np.flatnonzero(repaired)
             stats.count("nonfinite_samples", int(bad.size))
             self._repaired.append((chunk.first_index + int(bad[0]),
@@ -218,6 +219,17 @@ class Pipeline:
                         stop_index=window.stop_index, true_label=window.label,
                         event_time=window.event_time)
 
+    def windows_of(self, chunk: Chunk | None, markers: Iterable[Marker] = ()) -> list[Window]:
+        """Filter and window like :meth:`process`, but return the windows (training)."""
+        markers = list(markers)
+        if markers and isinstance(self.windows, MarkerEpocher):
+            self.windows.push_markers(markers)
+        if chunk is None:
+            if isinstance(self.windows, MarkerEpocher) and markers:
+                return self.windows.push(_empty_like(self.windows))
+            return []
+        return self._filter_and_window(chunk)
+
     # -- discontinuities -------------------------------------------------------------
 
     def on_gap(self, gap: Gap) -> None:
@@ -228,7 +240,6 @@ class Pipeline:
     def restart(self, at_index: int) -> None:
         """Re-synchronise after a discontinuity: fresh filter state, no window across it."""
         self.filters.reset()
-        self.guard.reset()
         self.windows.reset(at_index)
         self.stats.count("restarts")
 
@@ -248,10 +259,6 @@ def _empty_like(windows: MarkerEpocher) -> Chunk:
     n = windows._ring.n_channels
     index = windows._base + windows._ring.n_written
     return Chunk(np.empty((n, 0)), np.empty(0), index)
-
-
-def _fits_without_data(decoder: object) -> bool:
-    return hasattr(decoder, "fit") and not hasattr(decoder, "classes_")
 
 
 def _feature_names(decoder: object) -> list[str]:

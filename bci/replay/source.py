@@ -26,6 +26,9 @@ class ReplaySource:
         Channel labels and MNE channel types.
     markers : tuple of (float, str)
         Events as (seconds after the first sample, label), sorted by time.
+    durations : tuple of float
+        Duration in seconds of each marker's annotation (0 for point events), in the
+        order of ``markers``; labelled segments (EMG gestures) have one.
     offset : float
         Seconds between the first sample of the earliest stream of the recording and
         this stream's first sample (aligns the streams of a multi-stream XDF file).
@@ -39,6 +42,7 @@ class ReplaySource:
     ch_types: tuple[str, ...]
     markers: tuple[tuple[float, str], ...] = field(default_factory=tuple)
     offset: float = 0.0
+    durations: tuple[float, ...] = field(default_factory=tuple)
 
     @property
     def n_times(self) -> int:
@@ -62,9 +66,10 @@ class ReplaySource:
         # so a marker sits exactly on the sample it labels.
         indices = raw.time_as_index(annotations.onset, use_rounding=True,
                                     origin=annotations.orig_time)
-        markers = [(int(i) / sfreq, str(desc))
-                   for i, desc in zip(indices, annotations.description, strict=True)]
-        markers.sort(key=lambda m: m[0])
+        events = sorted(
+            (int(i) / sfreq, str(desc), float(duration)) for i, desc, duration
+            in zip(indices, annotations.description, annotations.duration, strict=True))
         return cls(name=name, stype=stype, data=raw.get_data(), sfreq=sfreq,
-                   ch_names=tuple(raw.ch_names), ch_types=ch_types, markers=tuple(markers),
-                   offset=offset)
+                   ch_names=tuple(raw.ch_names), ch_types=ch_types,
+                   markers=tuple((onset, label) for onset, label, _ in events),
+                   offset=offset, durations=tuple(d for _, _, d in events))
