@@ -134,7 +134,8 @@ def test_labrecorder_xdf_replays_every_stream(shared_recordings, source_id):
     from bci.io import read_streams
     from bci.replay.files import sources_from_file
 
-    path = shared_recordings / "muselsl-xdf/sub-P001/sub-P001_ses-S001_task-Default_run-001_eeg.xdf"
+    path = (shared_recordings
+            / "muselsl-xdf/sub-P001/sub-P001_ses-S001_task-Default_run-001_eeg.xdf")
     streams = read_streams(path)
     sources = sources_from_file(path)
     assert len(sources) == len(streams) >= 3

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -20,34 +21,6 @@ from bci.pipeline.stats import LatencyStats
 from bci.pipeline.windows import MarkerEpocher, SlidingWindows, Window
 from bci.stream.chunk import Chunk, Marker
 from bci.stream.gaps import Gap
-
-
-def resolve_picks(picks: str | Sequence[str], ch_names: Sequence[str],
-                  ch_types: Sequence[str]) -> np.ndarray:
-    """Channel indices for ``[signal].picks``: ``"all"``, a channel type, or names.
-
-    Raises
-    ------
-    ConfigError
-        For an unknown channel name or a type no channel has.
-    """
-    if isinstance(picks, str):
-        if picks == "all":
-            return np.arange(len(ch_names))
-        wanted = picks.lower()
-        index = [i for i, t in enumerate(ch_types) if t.lower() == wanted]
-        if not index:
-            types = sorted(set(ch_types))
-            raise ConfigError(f"[signal].picks = \"{picks}\" matches no channel (the stream "
-                              f"has types {types}): pick one of those or list channel names")
-        return np.array(index)
-    lookup = {name: i for i, name in enumerate(ch_names)}
-    missing = [name for name in picks if name not in lookup]
-    if missing:
-        shown = ", ".join(list(ch_names)[:12]) + (" ..." if len(ch_names) > 12 else "")
-        raise ConfigError(f"[signal].picks names channel(s) {missing} that the stream does "
-                          f"not have (it has: {shown}): fix the names")
-    return np.array([lookup[name] for name in picks])
 
 
 class Pipeline:
@@ -77,12 +50,12 @@ class Pipeline:
                  picks: Sequence[str] | None = None, period: float | None = None,
                  windows_only: bool = False) -> None:
         from bci.decoders import make_decoder, needs_training
-        from bci.dsp import FilterChain
+        from bci.dsp import FilterChain, Picks
 
         self.config = config
         self.sfreq = float(sfreq)
-        self.picks = resolve_picks(picks if picks is not None else config.picks,
-                                   ch_names, ch_types)
+        self.picks = Picks(ch_names, ch_types,
+                           picks if picks is not None else config.picks).indices
         self.ch_names = [ch_names[i] for i in self.picks]
         self._all_picked = np.array_equal(self.picks, np.arange(len(ch_names)))
         self.filters = FilterChain.from_config(config.filters, self.sfreq, self.ch_names)
@@ -252,7 +225,7 @@ def _split_at_gaps(chunk: Chunk, gaps: Sequence[Gap]) -> list[tuple[Chunk, bool]
         return [(chunk, False)]
     bounds = sorted(cuts | {0, chunk.n_times})
     return [(Chunk(chunk.data[:, a:b], chunk.times[a:b], chunk.first_index + a), a in cuts)
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+            for a, b in pairwise(bounds) if b > a]
 
 
 def _empty_like(windows: MarkerEpocher) -> Chunk:

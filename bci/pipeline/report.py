@@ -31,7 +31,7 @@ def write_training_report(folder: str | Path, model: Model, data: object,
              f"- decoder: `{model.config.decoder['kind']}`",
              f"- channels: {len(model.ch_names)} at {model.sfreq:g} Hz",
              f"- windows: {data.X.shape[0]} of {data.X.shape[-1]} samples",
-             f"- classes: " + ", ".join(f"{c} ({int(np.sum(data.y == c))})" for c in classes),
+             "- classes: " + ", ".join(f"{c} ({int(np.sum(data.y == c))})" for c in classes),
              ""]
     if scores:
         fig, ax = plt.subplots(figsize=(5, 3))

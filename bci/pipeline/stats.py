@@ -113,7 +113,7 @@ def format_stats(snapshot: dict) -> str:
 
     lines = [f"{'stage':<14}{'count':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
              f"{'max ms':>9}{'budget':>9}{'over':>7}"]
-    rows = list(snapshot["stages"].items()) + [("end-to-end", snapshot["end_to_end"])]
+    rows = [*snapshot["stages"].items(), ("end-to-end", snapshot["end_to_end"])]
     for name, s in rows:
         budget = "-" if s["budget_ms"] is None else f"{s['budget_ms']:g}"
         lines.append(f"{name:<14}{s['count']:>9}{fmt(s['p50_ms'])}{fmt(s['p95_ms'])}"

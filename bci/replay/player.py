@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pylsl
 
-from bci.replay.schedule import MarkerItem, SignalItem, schedule
+from bci.replay.schedule import MarkerItem, schedule
 from bci.replay.source import ReplaySource
 from bci.stream.chunk import Chunk, Marker
 from bci.stream.description import StreamDescription
