@@ -338,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
+    logging.getLogger("pyxdf").setLevel(logging.WARNING)  # "Importing XDF file..." chatter
     try:
         return COMMANDS[args.command](args)
     except BciError as err:

@@ -50,6 +50,10 @@ def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None 
     The session is returned unstarted. Marker-locked pipelines read markers from
     ``markers`` (default ``<stream>-markers``, the name ``bci replay`` uses).
     """
+    # Import the decoders (scikit-learn, pyriemann, mne: seconds on a busy machine) before
+    # subscribing, or the stream piles up a backlog that the session must then skip.
+    import bci.decoders  # noqa: F401
+
     inlet = Inlet(stream, timeout=timeout, ring_seconds=0.0).open()
     marker_inlet = None
     try:

@@ -73,7 +73,10 @@ class Pipeline:
         self.decoder = decoder
         self.classes: list[str] | None = (
             [str(c) for c in decoder.classes_] if hasattr(decoder, "classes_") else None)
-        self.score_names = self.classes or (_feature_names(decoder) if decoder else [])
+        self.score_names = self.classes or []
+        if decoder is not None and self.classes is None:
+            self.score_names = _feature_names(decoder, self.filters.ch_names_out,
+                                              self._window_samples(config))
         self.stats = LatencyStats({"filters": config.budget.get("chunk"),
                                    "decoder": config.budget.get("decoder"),
                                    "end_to_end": config.budget.get("end_to_end")})
@@ -86,6 +89,11 @@ class Pipeline:
             self.windows = MarkerEpocher(n_out, self.sfreq, config.events, config.tmin,
                                          config.tmax, period=period)
         self._repaired: list[tuple[int, int]] = []  # (start, stop) of repaired samples
+
+    def _window_samples(self, config: PipelineConfig) -> int:
+        if config.mode == "sliding":
+            return max(int(round(config.window * self.sfreq)), 1)
+        return int(round(config.tmax * self.sfreq)) - int(round(config.tmin * self.sfreq))
 
     # -- feeding ---------------------------------------------------------------------
 
@@ -234,11 +242,19 @@ def _empty_like(windows: MarkerEpocher) -> Chunk:
     return Chunk(np.empty((n, 0)), np.empty(0), index)
 
 
-def _feature_names(decoder: object) -> list[str]:
-    names = getattr(decoder, "feature_names_", None)
-    if names is None and hasattr(decoder, "get_feature_names_out"):
-        try:
-            names = decoder.get_feature_names_out()
-        except Exception:  # not fitted or no names: fall back to "value"
-            names = None
-    return [str(n) for n in names] if names is not None else ["value"]
+def _feature_names(decoder: object, ch_names: Sequence[str], n_times: int) -> list[str]:
+    """Names of a continuous decoder's features (the score channels of its stream).
+
+    The count comes from one call on a zero window of the live shape, done once at
+    set-up; band-power features are named ``<band>_<channel>`` (band-major, as
+    ``BandPower.transform`` orders them).
+    """
+    if not hasattr(decoder, "transform"):
+        return ["value"]
+    n = np.asarray(decoder.transform(np.zeros((1, len(ch_names), n_times)))).size
+    bands = list(getattr(decoder, "bands_", {}) or {})
+    if bands and n == len(bands) * len(ch_names):
+        return [f"{band}_{ch}" for band in bands for ch in ch_names]
+    if n == len(ch_names):
+        return list(ch_names)
+    return [f"f{i}" for i in range(n)]
