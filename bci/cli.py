@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -331,9 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # stop cleanly: summaries and --stats files get written
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bci`` console script."""
     _quiet_liblsl()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -81,6 +81,9 @@ class Inlet:
         try:
             full = self._inlet.info(self.timeout)
             self._inlet.open_stream(self.timeout)
+            # The first clock-offset estimate blocks; take it now rather than on the
+            # first pull, where it would hold up the first samples (and decisions).
+            self._inlet.time_correction(self.timeout)
         except pylsl.TimeoutError as err:
             self.close()
             raise StreamError(f"stream '{info.name()}' did not answer within "
@@ -191,6 +194,7 @@ class MarkerInlet:
         try:
             full = self._inlet.info(self.timeout)
             self._inlet.open_stream(self.timeout)
+            self._inlet.time_correction(self.timeout)  # see Inlet.open
         except pylsl.TimeoutError as err:
             self.close()
             raise StreamError(f"marker stream '{info.name()}' did not answer within "
