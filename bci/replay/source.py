@@ -62,10 +62,14 @@ class ReplaySource:
             stype = main.upper() if main in ("eeg", "emg", "meg", "ecg", "eog") else "EEG"
         sfreq = float(raw.info["sfreq"])
         annotations = raw.annotations
-        # Snap each onset to its sample (MNE resolves orig_time vs first_samp for us),
-        # so a marker sits exactly on the sample it labels.
-        indices = raw.time_as_index(annotations.onset, use_rounding=True,
-                                    origin=annotations.orig_time)
+        # Onsets count from orig_time when set, else from the recording's sample 0
+        # (which a crop moves away from the first sample held: raw.first_time).
+        delta = 0.0
+        meas_date = raw.info["meas_date"]
+        if annotations.orig_time is not None and meas_date is not None:
+            delta = (annotations.orig_time - meas_date).total_seconds()
+        # Snap each onset to its sample, so a marker sits exactly on the sample it labels.
+        indices = np.round((annotations.onset + delta - raw.first_time) * sfreq).astype(int)
         events = sorted(
             (int(i) / sfreq, str(desc), float(duration)) for i, desc, duration
             in zip(indices, annotations.description, annotations.duration, strict=True))
