@@ -82,11 +82,15 @@ def _replay_sources(args: argparse.Namespace) -> list:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from bci.replay import Player
+    from bci.replay.faults import parse_faults
 
+    faults = parse_faults(args.fault)
     sources = _replay_sources(args)
     player = Player(sources, name=args.name if not args.simulate else None, speed=args.speed,
                     chunk=args.chunk, loop=args.loop, channel_format=args.format,
-                    source_id=args.source_id)
+                    source_id=args.source_id, faults=faults)
+    for fault in faults:
+        log.info("fault: %s at %g s (%g)", fault.kind, fault.at, fault.value)
     for d in player.descriptions:
         log.info("replaying '%s' (%s, %d ch, %g Hz, %s) source_id=%s", d.name, d.stype,
                  d.n_channels, d.sfreq, d.channel_format, d.source_id)
@@ -281,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sim-duration", type=float, default=600.0,
                    help="seconds of simulated signal (default 600)")
     p.add_argument("--seed", type=int, default=0, help="simulation seed")
+    p.add_argument("--fault", default=None, metavar="SPEC",
+                   help="inject faults, e.g. drop@10:100,nan@20:32,pause@30:2,restart@40:2,"
+                        "jitter@50:5,shift@60:-20 (KIND@SECONDS:VALUE; see docs/faults.md)")
     p.add_argument("--json", action="store_true", help="print a JSON summary at the end")
     COMMANDS["replay"] = cmd_replay
 

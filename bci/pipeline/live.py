@@ -6,13 +6,17 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pylsl
+
 from bci.pipeline.config import PipelineConfig, load_config
 from bci.pipeline.decision import DecisionOutlet
 from bci.pipeline.evaluation import pipeline_for
 from bci.pipeline.model import Model, load_model
 from bci.pipeline.pipeline import Pipeline
 from bci.pipeline.session import Session
+from bci.stream.description import StreamDescription
 from bci.stream.inlet import Inlet, MarkerInlet
+from bci.stream.outlet import Outlet
 
 
 def load_spec(path: str | Path) -> PipelineConfig | Model:
@@ -31,14 +35,17 @@ class LiveSetup:
     inlet: Inlet
     marker_inlet: MarkerInlet | None
     outlet: DecisionOutlet | None
+    status: Outlet | None = None
 
     def close(self) -> None:
-        """Close inlets before the outlet (LSL prefers that order)."""
+        """Close inlets before the outlets (LSL prefers that order)."""
         self.inlet.close()
         if self.marker_inlet is not None:
             self.marker_inlet.close()
         if self.outlet is not None:
             self.outlet.close()
+        if self.status is not None:
+            self.status.close()
 
 
 def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None = None,
@@ -82,6 +89,16 @@ def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None 
         if marker_inlet is not None:
             marker_inlet.close()
         raise
+    status = on_status = None
+    if out_stream:
+        # Gaps, stalls and repaired NaN bursts as string markers on '<out>-status'.
+        status = Outlet(StreamDescription.for_markers(
+            f"{out_stream}-status", source_id=f"{outlet.description.source_id}-status"))
+
+        def on_status(message: str) -> None:
+            status.push_marker(message, pylsl.local_clock())
+
     session = Session(pipeline, inlet, marker_inlet=marker_inlet, outlet=outlet,
-                      keep_decisions=keep_decisions, on_decision=on_decision)
-    return LiveSetup(session, inlet, marker_inlet, outlet)
+                      keep_decisions=keep_decisions, on_decision=on_decision,
+                      on_status=on_status)
+    return LiveSetup(session, inlet, marker_inlet, outlet, status)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pylsl
 
-from bci.replay.schedule import MarkerItem, schedule
+from bci.replay.faults import Fault
+from bci.replay.schedule import MarkerItem, SignalItem, schedule
 from bci.replay.source import ReplaySource
 from bci.stream.chunk import Chunk, Marker
 from bci.stream.description import StreamDescription
@@ -103,12 +104,18 @@ class Player:
     lead : float
         Seconds between ``start()`` and the first sample's due time, for inlets to
         connect.
+    faults : list of Fault or None
+        Faults to inject (see :mod:`bci.replay.faults`); they act on the main stream's
+        samples, and ``pause``/``restart`` on every outlet.
+    seed : int
+        Seed of the ``jitter`` fault's random numbers.
     """
 
     def __init__(self, sources: list[ReplaySource], *, name: str | None = None,
                  speed: float = 1.0, chunk: int | None = None, loop: bool = False,
                  source_id: str | None = None, channel_format: str = "float32",
-                 lead: float = 0.0) -> None:
+                 lead: float = 0.0, faults: list[Fault] | None = None, seed: int = 0
+                 ) -> None:
         if not sources:
             raise ValueError("nothing to replay: the recording has no signal stream")
         if speed <= 0:
@@ -137,6 +144,10 @@ class Player:
         self._outlets: list[Outlet] = []
         self._marker_outlet: Outlet | None = None
         self.error: BaseException | None = None
+        self.faults = list(faults or [])
+        self._rng = np.random.default_rng(seed)
+        self.n_restarts = 0
+        self.lost_samples: list[int] = []  # main-stream samples lost per restart
 
     @property
     def name(self) -> str:
@@ -168,29 +179,55 @@ class Player:
     def _play(self) -> None:
         dtype = _WIRE_DTYPES[self.channel_format]
         scales = [wire_scales(d.units, d.ch_types) for d in self.descriptions]
+        faults = _FaultPlan(self.faults, self.sources[0].sfreq, self.t0, self.speed)
         items = schedule(self.sources, chunk=self.chunk, speed=self.speed, t0=self.t0,
                          loop=self.loop)
         for item in items:
+            times = item.times if isinstance(item, SignalItem) else None
+            if isinstance(item, SignalItem) and item.source == 0:
+                times = faults.stamp(item, self._rng)
+            due = item.due if times is None else max(item.due, float(times[-1]))
+            due = faults.hold(due)
             # Sleep until due; never push early. The wait is computed from the absolute
             # due time each time, so sleeping late never accumulates into drift.
             while True:
-                wait = item.due - pylsl.local_clock()
+                wait = due - pylsl.local_clock()
                 if wait <= 0:
                     break
                 if self._stop.wait(wait):
                     return
             if self._stop.is_set():
                 return
+            outage = faults.outage(item.due)
+            if outage == "begin":
+                self._close_outlets()
+                self.lost_samples.append(0)
+            if outage in ("begin", "during"):
+                if isinstance(item, SignalItem) and item.source == 0:
+                    self.lost_samples[-1] += item.stop - item.start
+                continue  # the source is off: these samples are lost
+            if outage == "end":
+                self.open_outlets()
+                self.n_restarts += 1
             if isinstance(item, MarkerItem):
                 self._marker_outlet.push_marker(item.label, item.due)
                 self.n_markers += 1
                 continue
             source = self.sources[item.source]
             wire = to_wire(source.data[:, item.start:item.stop], scales[item.source], dtype)
-            self._outlets[item.source].push_wire(wire, item.times)
+            if item.source == 0 and faults.affects(item):
+                wire, times = faults.corrupt(item, wire, times)
+            self._outlets[item.source].push_wire(wire, times)
             if self.record_lateness:
                 self.lateness.append(pylsl.local_clock() - item.due)
             self.n_pushed[item.source] += item.stop - item.start
+
+    def _close_outlets(self) -> None:
+        for outlet in self._outlets:
+            outlet.close()
+        if self._marker_outlet is not None:
+            self._marker_outlet.close()
+        self._outlets, self._marker_outlet = [], None
 
     def is_running(self) -> bool:
         """Whether samples are still being pushed."""
@@ -209,11 +246,7 @@ class Player:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        for outlet in self._outlets:
-            outlet.close()
-        if self._marker_outlet is not None:
-            self._marker_outlet.close()
-        self._outlets, self._marker_outlet = [], None
+        self._close_outlets()
         if self.error is not None:
             error, self.error = self.error, None
             raise error
@@ -223,3 +256,79 @@ class Player:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _FaultPlan:
+    """Applies a list of faults while a :class:`Player` plays (live only)."""
+
+    def __init__(self, faults: list[Fault], sfreq: float, t0: float, speed: float) -> None:
+        self.sfreq = sfreq
+        self.t0 = t0
+        self.speed = speed
+        self.sample_faults = [f for f in faults if f.kind in ("drop", "nan", "jitter",
+                                                              "shift")]
+        # Pauses and restarts are windows of wall-clock (LSL) time.
+        self.pauses = [(self._due(f), self._due(f) + f.value)
+                       for f in faults if f.kind == "pause"]
+        self.restarts = [(self._due(f), self._due(f) + f.value)
+                         for f in faults if f.kind == "restart"]
+        self._off: tuple[float, float] | None = None
+
+    def _due(self, fault: Fault) -> float:
+        return self.t0 + fault.first_sample(self.sfreq) / self.sfreq / self.speed
+
+    def stamp(self, item: SignalItem, rng: np.random.Generator) -> np.ndarray:
+        """Timestamps of a main-stream chunk after clock shifts and jitter."""
+        times = item.times
+        index = item.sample + np.arange(item.stop - item.start)
+        for fault in self.sample_faults:
+            first = fault.first_sample(self.sfreq)
+            if fault.kind == "shift" and index[-1] >= first:
+                times = np.where(index >= first, times + fault.value / 1e3, times)
+            elif fault.kind == "jitter" and index[-1] >= first:
+                late = rng.uniform(0.0, fault.value / 1e3, size=times.shape)
+                times = np.where(index >= first, times + late, times)
+        return times
+
+    def affects(self, item: SignalItem) -> bool:
+        """Whether a drop or NaN fault touches this chunk."""
+        stop = item.sample + item.stop - item.start
+        return any(f.kind in ("drop", "nan") and f.first_sample(self.sfreq) < stop
+                   and f.first_sample(self.sfreq) + f.value > item.sample
+                   for f in self.sample_faults)
+
+    def corrupt(self, item: SignalItem, wire: np.ndarray, times: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Apply drop and NaN faults to a chunk in wire layout (n_times, n_channels)."""
+        index = item.sample + np.arange(item.stop - item.start)
+        keep = np.ones(index.size, dtype=bool)
+        wire = wire.copy()
+        for fault in self.sample_faults:
+            first = fault.first_sample(self.sfreq)
+            inside = (index >= first) & (index < first + int(fault.value))
+            if fault.kind == "drop":
+                keep &= ~inside
+            elif fault.kind == "nan":
+                wire[inside] = np.nan
+        return np.ascontiguousarray(wire[keep]), times[keep]
+
+    def hold(self, due: float) -> float:
+        """When an item due at ``due`` may go out, after any pause covering it."""
+        for begin, end in self.pauses:
+            if begin <= due < end:
+                return end
+        return due
+
+    def outage(self, due: float) -> str | None:
+        """``begin``/``during``/``end`` of a restart at ``due``, or None."""
+        for window in self.restarts:
+            begin, end = window
+            if begin <= due < end:
+                if self._off != window:
+                    self._off = window
+                    return "begin"
+                return "during"
+        if self._off is not None:
+            self._off = None
+            return "end"
+        return None

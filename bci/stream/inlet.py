@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 import pylsl
+from pylsl.util import LostError
+from pylsl.util import TimeoutError as LslTimeoutError
 
 from bci.errors import StreamError
 from bci.stream.chunk import Chunk, Marker
@@ -36,7 +38,9 @@ class Inlet:
     max_buffered : int
         Seconds that liblsl buffers when this inlet falls behind.
     recover : bool
-        Let liblsl reconnect to a restarted source with the same ``source_id``.
+        Reconnect to a source that withdrew its outlet and came back with the same
+        ``source_id`` (else a lost source raises :class:`StreamError`). The samples
+        missed meanwhile show as a gap.
     ring_seconds : float
         Keep the newest ``ring_seconds`` of signal in ``self.ring`` (0: no ring).
 
@@ -65,6 +69,12 @@ class Inlet:
         self.ring: RingBuffer | None = None
         self.gaps: list[Gap] = []
         self.n_received = 0
+        self.n_reconnects = 0
+        self.lost = False  # the source withdrew its outlet; reconnecting
+        self._last_check = 0.0
+        self._last_time = -np.inf
+        self._resent_guard = False
+        self.n_duplicates = 0  # samples a reconnection delivered twice, dropped
         self.last_receipt = 0.0  # local_clock() when the last data arrived
 
     def open(self) -> Inlet:
@@ -75,19 +85,7 @@ class Inlet:
         if info.channel_format() == pylsl.cf_string:
             raise StreamError(f"stream '{info.name()}' carries strings (markers), not "
                               "signals: pass it as the marker stream (--markers)")
-        self._inlet = pylsl.StreamInlet(info, max_buflen=self.max_buffered,
-                                        max_chunklen=0, recover=self.recover,
-                                        processing_flags=pylsl.proc_clocksync)
-        try:
-            full = self._inlet.info(self.timeout)
-            self._inlet.open_stream(self.timeout)
-            # The first clock-offset estimate blocks; take it now rather than on the
-            # first pull, where it would hold up the first samples (and decisions).
-            self._inlet.time_correction(self.timeout)
-        except pylsl.TimeoutError as err:
-            self.close()
-            raise StreamError(f"stream '{info.name()}' did not answer within "
-                              f"{self.timeout:g} s: is its source still running?") from err
+        full = self._connect(info)
         self.description = StreamDescription.from_lsl(full)
         d = self.description
         self._scales = wire_scales(d.units, d.ch_types)
@@ -100,6 +98,68 @@ class Inlet:
             capacity = max(int(round(self.ring_seconds * d.sfreq)), 1)
             self.ring = RingBuffer(d.n_channels, capacity)
         return self
+
+    def _connect(self, info: pylsl.StreamInfo) -> pylsl.StreamInfo:
+        # liblsl's own recovery waits for its watchdog (15 s by default) before it even
+        # tries; with recover=False a withdrawn outlet raises LostError at once, and
+        # this class reconnects by source_id itself (see pull).
+        self._uid = info.uid()
+        self._inlet = pylsl.StreamInlet(info, max_buflen=self.max_buffered,
+                                        max_chunklen=0, recover=False,
+                                        processing_flags=pylsl.proc_clocksync)
+        try:
+            full = self._inlet.info(self.timeout)
+            self._inlet.open_stream(self.timeout)
+            # The first clock-offset estimate blocks; take it now rather than on the
+            # first pull, where it would hold up the first samples (and decisions).
+            self._inlet.time_correction(self.timeout)
+        except (LslTimeoutError, LostError) as err:
+            self.close()
+            raise StreamError(f"stream '{info.name()}' did not answer within "
+                              f"{self.timeout:g} s: is its source still running?") from err
+        return full
+
+    def _reconnect(self, timeout: float) -> bool:
+        """Look for the lost source again (by source_id, else name and type).
+
+        The withdrawn outlet may still be announced for a moment: only a stream with a
+        new ``uid`` (a new outlet) is taken.
+        """
+        d = self.description
+        if d.source_id:
+            predicate = f"source_id='{d.source_id}'"
+        else:
+            predicate = f"name='{d.name}' and type='{d.stype}'"
+        found = [info for info in pylsl.resolve_bypred(predicate, 0, timeout)
+                 if info.uid() != self._uid]
+        if not found:
+            return False
+        info = max(found, key=lambda i: i.created_at())
+        if info.channel_count() != d.n_channels or info.nominal_srate() != d.sfreq:
+            raise StreamError(f"stream '{d.name}' came back with {info.channel_count()} "
+                              f"channels at {info.nominal_srate():g} Hz instead of "
+                              f"{d.n_channels} at {d.sfreq:g} Hz: restart the session")
+        try:
+            self._connect(info)
+        except StreamError:
+            return False
+        self.n_reconnects += 1
+        self._resent_guard = True
+        return True
+
+    def _check_replaced(self) -> None:
+        """While no data comes, look (twice a second) for a new outlet of the source.
+
+        liblsl does not always report a withdrawn outlet as lost (LostError); a source
+        that restarted then shows up as a new ``uid`` with our ``source_id``.
+        """
+        now = pylsl.local_clock()
+        if (not self.recover or now - max(self.last_receipt, self._last_check) < 0.5):
+            return
+        self._last_check = now
+        old = self._inlet
+        if self._reconnect(0.1) and old is not None:
+            old.close_stream()
 
     @property
     def sfreq(self) -> float:
@@ -123,21 +183,41 @@ class Inlet:
             None when nothing arrived within ``timeout``. The chunk's arrays are fresh
             copies the caller may keep.
         """
-        if self._inlet is None:
-            self._require()
+        self._require()
+        if self.lost:
+            if not self._reconnect(timeout):
+                return None
+            self.lost = False
         try:
             wire, stamps = self._inlet.pull_chunk(timeout=timeout, max_samples=self.max_chunk,
                                                   dest_obj=self._wire, min_samples=1,
                                                   as_numpy=True)
-        except pylsl.LostError as err:
-            raise StreamError(f"stream '{self.description.name}' was lost and cannot be "
-                              "recovered: restart its source") from err
+        except LostError as err:
+            self.close()
+            if not self.recover:
+                raise StreamError(f"stream '{self.description.name}' was lost: restart "
+                                  "its source, then this program") from err
+            self.lost = True
+            return None
         n = stamps.shape[0]
         if n == 0:
+            self._check_replaced()
             return None
         self.last_receipt = pylsl.local_clock()
         data = np.multiply(wire.T, self._scales, dtype=np.float64)
         times = np.array(stamps, dtype=np.float64)
+        if self._resent_guard:
+            # A new connection may hand over samples the old one already delivered
+            # (liblsl reconnects by itself too): keep only what is newer.
+            fresh = times > self._last_time
+            if not fresh.all():
+                self.n_duplicates += int(np.count_nonzero(~fresh))
+                data, times = data[:, fresh], times[fresh]
+                n = times.shape[0]
+                if n == 0:
+                    return None
+            self._resent_guard = False
+        self._last_time = float(times[-1])
         chunk = Chunk(data=data, times=times, first_index=self.n_received)
         self.n_received += n
         if self.gap_detector is not None:
@@ -195,7 +275,7 @@ class MarkerInlet:
             full = self._inlet.info(self.timeout)
             self._inlet.open_stream(self.timeout)
             self._inlet.time_correction(self.timeout)  # see Inlet.open
-        except pylsl.TimeoutError as err:
+        except LslTimeoutError as err:
             self.close()
             raise StreamError(f"marker stream '{info.name()}' did not answer within "
                               f"{self.timeout:g} s: is its source still running?") from err

@@ -1,0 +1,246 @@
+"""``bci neurofeedback PROTOCOL.toml --stream N``: the command, thin over the library.
+
+:func:`add_arguments` and :func:`run` are what ``bci.cli`` wires as the
+``neurofeedback`` subcommand; :func:`main` runs the same as ``python -m bci.feedback``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from bci.errors import BciError, ConfigError
+
+log = logging.getLogger("bci")
+
+#: Default name of the feedback stream.
+DEFAULT_OUT_STREAM = "bci-feedback"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``neurofeedback`` arguments to ``parser`` (a subparser of ``bci``)."""
+    parser.add_argument("protocol", metavar="PROTOCOL.toml",
+                        help="pipeline with a training-free decoder and a [feedback] table")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stream", help="name of the live signal stream")
+    source.add_argument("--data", nargs="+", metavar="FILE",
+                        help="instead of a live stream: run offline over recordings, "
+                             "played one after the other as one session")
+    parser.add_argument("--out-stream", default=DEFAULT_OUT_STREAM,
+                        help=f"feedback stream name (default {DEFAULT_OUT_STREAM})")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="stop after S seconds (default: run until Ctrl-C)")
+    parser.add_argument("--osc", metavar="HOST:PORT", default=None,
+                        help="also send the feedback as OSC messages over UDP")
+    parser.add_argument("--osc-prefix", default="/bci",
+                        help="OSC address prefix (default /bci: /bci/feedback, ...)")
+    parser.add_argument("--summary", metavar="DIR", default=None,
+                        help="folder for summary.json, summary.png and feedback.csv "
+                             "(default ./neurofeedback-YYYYMMDD-HHMMSS)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds to wait for the stream (default 30)")
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="with --data: samples per chunk (default: as bci replay)")
+    parser.add_argument("--print", dest="print_samples", action="store_true",
+                        help="print every feedback sample on stdout")
+    parser.add_argument("--json", action="store_true",
+                        help="print the session summary as one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``bci neurofeedback`` with parsed arguments; return the exit status."""
+    from bci.feedback.osc import parse_osc_address
+    from bci.feedback.protocol import load_protocol
+    from bci.feedback.summary import write_summary
+
+    protocol = load_protocol(args.protocol)
+    osc_address = parse_osc_address(args.osc) if args.osc else None
+    if args.data and osc_address is not None:
+        raise ConfigError("--osc sends live feedback: use it with --stream, not --data")
+    folder = Path(args.summary) if args.summary else Path(
+        f"neurofeedback-{time.strftime('%Y%m%d-%H%M%S')}")
+    if args.data:
+        run_, summary = _run_offline(protocol, args)
+    else:
+        run_, summary = _run_live(protocol, args, osc_address)
+    paths = write_summary(folder, summary, run_)
+    summary["files"] = {kind: str(path) for kind, path in paths.items()}
+    _log_summary(summary)
+    if args.json:
+        sys.stdout.write(json.dumps(summary, indent=2, default=float) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _printer(sfreq: float):
+    def show(sample, latency_ms: float) -> None:
+        flag = sample.artifact or ""
+        sys.stdout.write(f"{sample.index / sfreq:10.2f} s  feedback {sample.feedback:5.3f}  "
+                         f"reward {int(sample.reward)}  value {sample.value:10.4g}  "
+                         f"{latency_ms:7.2f} ms  {flag}\n")
+        sys.stdout.flush()
+    return show
+
+
+def _run_offline(protocol, args: argparse.Namespace):
+    from bci.feedback.session import run_feedback_offline
+    from bci.feedback.summary import session_summary
+
+    source = _concatenated_source(args.data)
+    log.info("running '%s' offline over %s (%.1f s of signal)", protocol.name,
+             ", ".join(args.data), source.n_times / source.sfreq)
+    run_ = run_feedback_offline(protocol, source, chunk=args.chunk)
+    if args.print_samples and not args.json:
+        show = _printer(run_.sfreq)
+        for sample in run_.samples:
+            show(sample, float("nan"))
+    return run_, session_summary(run_, protocol, input_stream=", ".join(args.data))
+
+
+def _concatenated_source(paths: Sequence[str]):
+    """The first signal stream of each file, one after the other, as one source."""
+    import numpy as np
+
+    from bci.replay.files import sources_from_file
+    from bci.replay.source import ReplaySource
+
+    sources = [sources_from_file(path)[0] for path in paths]
+    first = sources[0]
+    for path, source in zip(paths[1:], sources[1:], strict=True):
+        if source.ch_names != first.ch_names or source.sfreq != first.sfreq:
+            raise BciError(f"{path} has other channels or another rate than {paths[0]}: "
+                           "give recordings of the same headset")
+    if len(sources) == 1:
+        return first
+    return ReplaySource(name=first.name, stype=first.stype,
+                        data=np.concatenate([s.data for s in sources], axis=1),
+                        sfreq=first.sfreq, ch_names=first.ch_names, ch_types=first.ch_types)
+
+
+def _run_live(protocol, args: argparse.Namespace, osc_address):
+    # Import the decoders (seconds on a busy machine) before subscribing, or the stream
+    # piles up a backlog (as in bci.pipeline.live.open_live).
+    import bci.decoders  # noqa: F401
+    from bci.feedback.osc import OscSender
+    from bci.feedback.outlet import FeedbackOutlet
+    from bci.feedback.session import FeedbackSession, build_feedback
+    from bci.feedback.summary import session_summary
+    from bci.stream.inlet import Inlet
+
+    osc = OscSender(osc_address, prefix=args.osc_prefix) if osc_address else None
+    log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
+    inlet = Inlet(args.stream, timeout=args.timeout, ring_seconds=0.0)
+    outlet = None
+    try:
+        inlet.open()
+        d = inlet.description
+        speed = float(d.metadata.get("speed", 1.0) or 1.0)
+        pipeline, processor = build_feedback(protocol, sfreq=d.sfreq, ch_names=d.ch_names,
+                                             ch_types=d.ch_types)
+        settings = protocol.feedback
+        if pipeline.windows.step > processor.sfreq / settings.rate + 1e-9:
+            log.warning("[online].step (%g s) is longer than 1/rate (%g s): feedback "
+                        "samples repeat the same window", protocol.config.step,
+                        1 / settings.rate)
+        outlet = FeedbackOutlet(
+            args.out_stream, rate=settings.rate, source_id=uuid.uuid4().hex,
+            metadata={"input_stream": d.name, "protocol": protocol.name,
+                      "speed": repr(speed), "settings": settings.as_dict(),
+                      "channels_used": list(pipeline.ch_names)})
+        show = _printer(d.sfreq) if args.print_samples and not args.json else None
+        session = FeedbackSession(pipeline, processor, inlet, outlet=outlet, osc=osc,
+                                  on_sample=show)
+        log.info("neurofeedback '%s' on '%s' (%s) -> '%s'%s; recording a %g s baseline "
+                 "first; Ctrl-C stops", protocol.name, d.name, ", ".join(pipeline.ch_names),
+                 args.out_stream, f" and OSC {osc_address}" if osc else "", settings.baseline)
+        _supervise(session, processor, args.duration)
+    finally:
+        inlet.close()
+        if outlet is not None:
+            outlet.close()
+        if osc is not None:
+            osc.close()
+    summary = session_summary(session.run, protocol, speed=speed, input_stream=d.name)
+    if osc is not None:
+        summary["output"]["osc"] = {"address": str(osc_address), "sent": osc.n_sent,
+                                    "errors": osc.n_errors}
+    return session.run, summary
+
+
+def _supervise(session, processor, duration: float | None) -> None:
+    """Run the session until ``duration`` or Ctrl-C; log when the baseline completes."""
+    started = time.monotonic()
+    announced = False
+    session.start()
+    try:
+        while session.is_running():
+            if duration is not None and time.monotonic() - started >= duration:
+                break
+            if not announced and not processor.in_baseline:
+                announced = True
+                stats = processor.normaliser.describe()
+                log.info("baseline done: %d clean windows, median value %.4g; threshold "
+                         "%g is value %.4g; feedback starts", stats["n_windows"],
+                         stats["median"], processor.settings.threshold,
+                         processor.normaliser.value_at(processor.settings.threshold))
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        log.info("interrupted")
+    finally:
+        session.stop()
+
+
+def _log_summary(summary: dict) -> None:
+    base, fb, out = summary["baseline"], summary["feedback"], summary["output"]
+    if not base["complete"]:
+        log.warning("the baseline never completed (%d clean windows): no feedback was given",
+                    base["value"].get("n_windows", 0))
+    else:
+        above = fb["fraction_above_threshold"]
+        log.info("baseline %.1f s (%d windows, %d artifacts); feedback %.1f s: above "
+                 "threshold %.1f s (%s of clean time), rewarded %.1f s in %d rewards, "
+                 "artifacts %.1f s", base.get("seconds", 0.0), base["value"]["n_windows"],
+                 base["n_artifact_windows"], fb["seconds"], fb["time_above_threshold_s"],
+                 "-" if above is None else f"{100 * above:.0f} %", fb["time_rewarded_s"],
+                 fb["n_rewards"], fb["artifact_seconds"])
+    if "latency_ms" in out:
+        lat = out["latency_ms"]
+        log.info("output %.2f Hz of signal time (nominal %g Hz); latency p50 %.2f ms, "
+                 "p99 %.2f ms", out.get("rate_hz_measured", float("nan")), out["rate_hz"],
+                 lat["p50"], lat["p99"])
+    if "files" in summary:
+        log.info("summary written to %s and %s", summary["files"]["json"],
+                 summary["files"]["png"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bci.feedback``: the same as ``bci neurofeedback``."""
+    # Same start-up as bci.cli.main: quiet liblsl, SIGTERM stops cleanly (summary written).
+    from bci.cli import _quiet_liblsl, _stop_on_sigterm
+
+    _quiet_liblsl()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    parser = argparse.ArgumentParser(
+        prog="bci neurofeedback",
+        description="Closed-loop neurofeedback: baseline, normalised feedback value, "
+                    "reward, session report.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(message)s", stream=sys.stderr)
+    try:
+        return run(args)
+    except BciError as err:
+        sys.stderr.write(f"bci: error: {err}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("bci: interrupted\n")
+        return 130
