@@ -17,21 +17,25 @@ The pieces, one idea per module:
 - :mod:`~bci.feedback.cli`: the command (:func:`add_arguments`, :func:`run`).
 """
 
-from bci.feedback.artifacts import ArtifactDetector, CheckedPipeline
+from importlib import import_module
+
+# The command's entry points import only the standard library, so wiring them into
+# ``bci`` keeps ``bci --help`` fast; everything else loads on first use (PEP 562).
 from bci.feedback.cli import add_arguments, main, run
-from bci.feedback.normaliser import BaselineNormaliser
-from bci.feedback.osc import OscAddress, OscSender, parse_osc_address
-from bci.feedback.outlet import FEEDBACK_CHANNELS, FeedbackOutlet
-from bci.feedback.processor import FeedbackSample, NeurofeedbackProcessor
-from bci.feedback.protocol import FeedbackSettings, Protocol, load_protocol, parse_protocol
-from bci.feedback.reward import DwellReward
-from bci.feedback.session import (
-    FeedbackRun,
-    FeedbackSession,
-    build_feedback,
-    run_feedback_offline,
-)
-from bci.feedback.summary import plot_session, session_summary, write_summary
+
+_LAZY = {
+    "ArtifactDetector": "artifacts", "CheckedPipeline": "artifacts",
+    "BaselineNormaliser": "normaliser",
+    "OscAddress": "osc", "OscSender": "osc", "parse_osc_address": "osc",
+    "FEEDBACK_CHANNELS": "outlet", "FeedbackOutlet": "outlet",
+    "FeedbackSample": "processor", "NeurofeedbackProcessor": "processor",
+    "FeedbackSettings": "protocol", "Protocol": "protocol", "load_protocol": "protocol",
+    "parse_protocol": "protocol",
+    "DwellReward": "reward",
+    "FeedbackRun": "session", "FeedbackSession": "session", "build_feedback": "session",
+    "run_feedback_offline": "session",
+    "plot_session": "summary", "session_summary": "summary", "write_summary": "summary",
+}
 
 __all__ = ["FEEDBACK_CHANNELS", "ArtifactDetector", "BaselineNormaliser", "CheckedPipeline",
            "DwellReward", "FeedbackOutlet", "FeedbackRun", "FeedbackSample",
@@ -39,3 +43,16 @@ __all__ = ["FEEDBACK_CHANNELS", "ArtifactDetector", "BaselineNormaliser", "Check
            "OscSender", "Protocol", "add_arguments", "build_feedback", "load_protocol",
            "main", "parse_osc_address", "parse_protocol", "plot_session", "run",
            "run_feedback_offline", "session_summary", "write_summary"]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bci.feedback' has no attribute {name!r}")
+    value = getattr(import_module(f"bci.feedback.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -4,6 +4,10 @@ The recording is cut into the same chunks a replay would push, passed through th
 wire conversion, and fed to the same :class:`Pipeline` the live session uses; so the
 decisions equal, bit for bit, those ``bci live`` makes on ``bci replay`` of the file.
 Times are seconds from the recording's first sample (``t0 = 0``).
+
+The chunk size changes nothing but speed: the filters are bit-identical whatever the
+chunking and windows are defined in samples, so :data:`OFFLINE_CHUNK_SECONDS` chunks give
+the decisions a live run with 10 ms chunks gives (``tests/test_models.py`` checks it).
 """
 
 from __future__ import annotations
@@ -16,10 +20,23 @@ from bci.pipeline.windows import Window
 from bci.replay.player import VirtualMarker, iter_virtual
 from bci.replay.source import ReplaySource
 
+#: Seconds of signal per chunk in offline runs (evaluation, training).
+OFFLINE_CHUNK_SECONDS = 0.5
+
+
+def offline_chunk(sfreq: float) -> int:
+    """Samples per chunk for offline runs."""
+    return max(int(sfreq * OFFLINE_CHUNK_SECONDS), 1)
+
 
 def run_offline(pipeline: Pipeline, source: ReplaySource, *, chunk: int | None = None
                 ) -> list[Decision]:
-    """Every decision ``pipeline`` makes over ``source``, in order."""
+    """Every decision ``pipeline`` makes over ``source``, in order.
+
+    ``chunk`` samples per chunk (default :func:`offline_chunk`); pass the live chunk
+    size to reproduce a live run's per-chunk statistics too.
+    """
+    chunk = chunk or offline_chunk(source.sfreq)
     decisions: list[Decision] = []
     for item in iter_virtual([source], chunk=chunk):
         if isinstance(item, VirtualMarker):
@@ -32,6 +49,7 @@ def run_offline(pipeline: Pipeline, source: ReplaySource, *, chunk: int | None =
 def windows_offline(pipeline: Pipeline, source: ReplaySource, *, chunk: int | None = None
                     ) -> list[Window]:
     """Every window ``pipeline`` cuts from ``source`` (its decoder is not run)."""
+    chunk = chunk or offline_chunk(source.sfreq)
     windows: list[Window] = []
     for item in iter_virtual([source], chunk=chunk):
         if isinstance(item, VirtualMarker):
