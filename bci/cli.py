@@ -96,6 +96,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
                  d.n_channels, d.sfreq, d.channel_format, d.source_id)
     log.info("markers on '%s'; speed %g, %s; Ctrl-C stops", player.marker_description.name,
              args.speed, "looping" if args.loop else "once")
+    if args.wait:
+        log.info("waiting up to %g s for a receiver", args.wait)
+        if not player.wait_for_consumers(args.wait):
+            log.info("no receiver connected; starting anyway")
     player.start()
     started = time.monotonic()
     try:
@@ -277,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="samples per chunk (default: about 10 ms of signal)")
     p.add_argument("--loop", action="store_true", help="start again at the end")
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--wait", type=float, default=0.0, metavar="S",
+                   help="wait up to S seconds for a receiver before the first sample")
     p.add_argument("--format", choices=["float32", "double64"], default="float32",
                    help="sample type on the wire (default float32, as amplifiers send)")
     p.add_argument("--source-id", default=None, help="base LSL source_id (default random)")

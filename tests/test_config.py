@@ -53,3 +53,54 @@ def test_bad_configs_fail_in_one_line(text, needle):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "nope.toml")
+
+
+def _mutations():
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.text(max_size=300),
+        st.builds(lambda cut, junk: GOOD[:cut] + junk + GOOD[cut:],
+                  st.integers(0, len(GOOD)), st.text(max_size=20)),
+        st.builds(lambda a, b: GOOD[:a] + GOOD[b:], st.integers(0, len(GOOD)),
+                  st.integers(0, len(GOOD))),
+    )
+
+
+def test_fuzzed_configs_parse_or_fail_cleanly():
+    """Any text: a valid config or one ConfigError line, never another exception."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=300, deadline=None)
+    @given(_mutations())
+    def check(text):
+        try:
+            config = parse_config(text, origin="fuzz.toml")
+        except ConfigError as err:
+            assert "\n" not in str(err)
+        else:
+            assert config.mode in ("markers", "sliding")
+
+    check()
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (('kind = "bandpass"', 'kind = "bandstop"'), "kind 'bandstop' is not one of"),
+    (("l_freq = 8.0", "low = 8.0"), "unknown key(s) ['low']"),
+    (('kind = "csp-lda"', 'kind = "csp-lda"\nn_comp = 4'), "no parameter(s) ['n_comp']"),
+    (('kind = "csp-lda"', 'kind = "deep-net"'), "kind 'deep-net' is unknown"),
+])
+def test_filter_and_decoder_mistakes_are_caught_at_load(edit, needle):
+    with pytest.raises(ConfigError) as info:
+        parse_config(GOOD.replace(*edit), origin="pipe.toml")
+    assert needle in str(info.value) and str(info.value).startswith("pipe.toml: ")
+
+
+def test_settings_that_need_the_stream_fail_at_start_up_naming_the_file():
+    from bci.pipeline.pipeline import Pipeline
+
+    config = parse_config(GOOD.replace("h_freq = 30.0", "h_freq = 100.0"), origin="p.toml")
+    with pytest.raises(ConfigError) as info:
+        Pipeline(config, sfreq=160.0, ch_names=["C3", "C4"], ch_types=["eeg", "eeg"],
+                 windows_only=True)
+    assert str(info.value).startswith("p.toml: ") and "Nyquist" in str(info.value)

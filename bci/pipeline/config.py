@@ -134,10 +134,17 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
     filters = doc.get("filters", [])
     if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
         raise fail("filters must be written as [[filters]] tables")
-    for index, spec in enumerate(filters):
-        if "kind" not in spec:
-            raise fail(f"[[filters]] number {index + 1} has no kind: use bandpass, "
-                       "highpass, lowpass, notch or reference")
+    from bci.dsp.chain import FILTER_KINDS
+
+    for index, spec in enumerate(filters, start=1):
+        kind = spec.get("kind")
+        if kind not in FILTER_KINDS:
+            raise fail(f"[[filters]] #{index}: kind {kind!r} is not one of "
+                       f"{', '.join(FILTER_KINDS)}")
+        unknown_keys = sorted(set(spec) - {"kind"} - set(FILTER_KINDS[kind]))
+        if unknown_keys:
+            raise fail(f"[[filters]] #{index} (kind = {kind!r}): unknown key(s) "
+                       f"{unknown_keys}; valid keys are {['kind', *FILTER_KINDS[kind]]}")
 
     epochs = table("epochs", _EPOCH_KEYS)
     events: dict[str, list[str]] = {}
@@ -187,6 +194,16 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
     decoder = table("decoder", None)
     if "kind" not in decoder or not isinstance(decoder["kind"], str):
         raise fail("[decoder] needs a kind, e.g. kind = \"tangent-space-lr\"")
+    from bci.decoders.registry import DECODER_KINDS, decoder_params
+
+    if decoder["kind"] not in DECODER_KINDS:
+        raise fail(f"[decoder] kind {decoder['kind']!r} is unknown: valid kinds are "
+                   f"{', '.join(DECODER_KINDS)}")
+    accepted = decoder_params(decoder["kind"])
+    unknown_params = sorted(set(decoder) - {"kind"} - set(accepted))
+    if unknown_params:
+        raise fail(f"[decoder] kind {decoder['kind']!r} has no parameter(s) {unknown_params}: "
+                   f"valid are {sorted(accepted) or 'none'}")
 
     budget = {k: number("budget", k, v, positive=True)
               for k, v in table("budget", _BUDGET_KEYS).items()}

@@ -58,7 +58,10 @@ class Pipeline:
                            picks if picks is not None else config.picks).indices
         self.ch_names = [ch_names[i] for i in self.picks]
         self._all_picked = np.array_equal(self.picks, np.arange(len(ch_names)))
-        self.filters = FilterChain.from_config(config.filters, self.sfreq, self.ch_names)
+        try:
+            self.filters = FilterChain.from_config(config.filters, self.sfreq, self.ch_names)
+        except ConfigError as err:
+            raise ConfigError(f"{config.origin}: {err}") from None
         n_out = self.filters.n_channels_out
         if decoder is None and not windows_only:
             kind = config.decoder["kind"]
@@ -67,9 +70,12 @@ class Pipeline:
                                   f"run 'bci train {config.origin} --data FILE --out MODEL' "
                                   "and run the model")
             params = {k: v for k, v in config.decoder.items() if k != "kind"}
-            decoder = make_decoder(kind, params, sfreq=self.sfreq,
-                                   classes=config.classes or None)
-            decoder.fit(None)  # training-free: fit only checks the parameters
+            try:
+                decoder = make_decoder(kind, params, sfreq=self.sfreq,
+                                       classes=config.classes or None)
+                decoder.fit(None)  # training-free: fit only checks the parameters
+            except (ConfigError, ValueError) as err:
+                raise ConfigError(f"{config.origin}: [decoder] {err}") from None
         self.decoder = decoder
         self.classes: list[str] | None = (
             [str(c) for c in decoder.classes_] if hasattr(decoder, "classes_") else None)

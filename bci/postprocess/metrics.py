@@ -28,7 +28,9 @@ gives them. Every time is taken from sample indices (a decision's newest sample 
     neither are counted in ``n_missed_onsets``. None when no segment got an onset.
 
 Counts that qualify the figures come with them: ``n_windows_scored``,
-``n_gesture_segments``, ``n_missed_onsets``, ``n_false_activations``, ``rest_minutes``.
+``n_gesture_segments``, ``n_missed_onsets``, ``n_false_activations``, ``n_onsets`` (all
+gesture onsets of the run, labelled or not: more than ``n_gesture_segments`` means extra
+activations during transitions or wrong gestures) and ``rest_minutes``.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ def gesture_metrics(decisions: Sequence[WindowDecision],
     dict
         The keys of :data:`METRIC_KEYS` (definitions in the module notes) and the counts
         ``n_windows_scored``, ``n_gesture_segments``, ``n_missed_onsets``,
-        ``n_false_activations``, ``rest_minutes``. Undefined figures are None.
+        ``n_false_activations``, ``n_onsets``, ``rest_minutes``. Undefined figures are
+        None.
     """
     decisions = list(decisions)
     stable = list(stable)
@@ -156,6 +159,7 @@ def gesture_metrics(decisions: Sequence[WindowDecision],
         "n_gesture_segments": n_gestures,
         "n_missed_onsets": n_gestures - len(latencies),
         "n_false_activations": false,
+        "n_onsets": len(onsets),
         "rest_minutes": rest_minutes,
     }
 

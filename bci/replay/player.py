@@ -160,6 +160,11 @@ class Player:
             self._outlets = [Outlet(d) for d in self.descriptions]
             self._marker_outlet = Outlet(self.marker_description)
 
+    def wait_for_consumers(self, timeout: float) -> bool:
+        """Open the outlets and wait until an inlet connects to the main stream."""
+        self.open_outlets()
+        return self._outlets[0].wait_for_consumers(timeout)
+
     def start(self) -> Player:
         """Open the outlets and start replaying on a background thread."""
         self.open_outlets()
