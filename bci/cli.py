@@ -7,6 +7,7 @@ Every user error is one line on stderr (``bci: error: ...``) and exit status 1;
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -251,9 +252,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(speed=args.speed, gui=args.gui, recording=args.recording)
 
 
+# -- commands that live in other packages ---------------------------------------------
+
+def _lazy_command(module_name: str) -> Callable[[argparse.Namespace], int]:
+    """A command whose arguments and code live in ``module_name`` (``add_arguments`` and
+    ``run``), imported only when it runs, so plain ``bci`` never loads Qt."""
+    def run(args: argparse.Namespace) -> int:
+        return importlib.import_module(module_name).run(args)
+    return run
+
+
 # -- parser ----------------------------------------------------------------------------
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+_SUBPARSERS: dict[str, argparse.ArgumentParser] = {}
+#: Subcommands implemented elsewhere: name -> (module with add_arguments/run, help).
+_LAZY_HELP = {
+    "monitor": ("bci_apps.monitor", "the desktop monitor: traces, spectra, decisions, health"),
+}
+_LAZY = {name: module for name, (module, _) in _LAZY_HELP.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -261,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bci", description="Real-time BCI decoding over Lab Streaming Layer.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _SUBPARSERS.clear()
 
     p = sub.add_parser("streams", help="list LSL streams visible on the network")
     p.add_argument("--wait", type=float, default=1.0, help="seconds to listen (default 1)")
@@ -336,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print one JSON object, with every decision")
     COMMANDS["evaluate"] = cmd_evaluate
 
+    for name, (module, text) in _LAZY_HELP.items():
+        _SUBPARSERS[name] = sub.add_parser(name, help=text)
+        COMMANDS[name] = _lazy_command(module)
+
     p = sub.add_parser("demo", help="replay a shipped sample, decode it live, show latency")
     p.add_argument("--speed", type=float, default=2.0, help="replay speed (default 2)")
     p.add_argument("--recording", default=None, help="another recording to use")
@@ -354,6 +376,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_liblsl()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lazy = _LAZY.get(argv[0]) if argv else None
+    if lazy is not None:
+        # The subcommand's own flags come from its module, loaded only when used.
+        importlib.import_module(lazy).add_arguments(_SUBPARSERS[argv[0]])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(message)s", stream=sys.stderr)

@@ -1,0 +1,497 @@
+"""The desktop monitor, offscreen, against real LSL streams and real recordings.
+
+Every test replays or pushes over loopback LSL with a unique source_id and closes the
+window (which joins its reader threads and closes their inlets) before the outlets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pylsl
+import pytest
+
+pytest.importorskip("pyqtgraph")
+pytest.importorskip("PySide6")
+
+from bci_apps import monitor as monitor_app
+from bci_apps.monitor import MonitorWindow
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from bci.pipeline.config import parse_config
+from bci.pipeline.decision import Decision, DecisionOutlet
+from bci.replay import Player, ReplaySource
+from bci.stream import Outlet, StreamDescription
+from bci.stream.units import round_trip, wire_scales
+
+pytestmark = [pytest.mark.gui]
+
+SPEED = 8.0  # replays run 8x faster than real time: 10 s of signal in 1.25 s
+
+
+def _read(path: Path):
+    try:
+        from bci.io import read_recording
+    except ImportError:  # pragma: no cover - the reader is being written concurrently
+        import mne
+
+        return mne.io.read_raw_edf(path, preload=True, verbose="error")
+    return read_recording(path)
+
+
+@pytest.fixture(scope="module")
+def r02(shared_recordings: Path):
+    """S001R02 (eyes closed), as a replay source."""
+    raw = _read(shared_recordings / "physionet-eegmmidb" / "S001" / "S001R02.edf")
+    return ReplaySource.from_raw(raw, "r02")
+
+
+@pytest.fixture(scope="module")
+def r04(shared_recordings: Path):
+    """S001R04 (motor imagery, T0/T1/T2 annotations), as a replay source."""
+    raw = _read(shared_recordings / "physionet-eegmmidb" / "S001" / "S001R04.edf")
+    return ReplaySource.from_raw(raw, "r04")
+
+
+def _window(qtbot, name: str, source_id: str | None = None, **kwargs) -> MonitorWindow:
+    kwargs.setdefault("decisions", None)
+    kwargs.setdefault("discover", False)
+    window = MonitorWindow(name, source_id=source_id, **kwargs)
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    return window
+
+
+def _close(window: MonitorWindow) -> None:
+    window.close()
+    assert window.threads_alive == []  # every reader joined, every inlet closed
+
+
+def _wait_samples(qtbot, window: MonitorWindow, n: int, timeout: float = 15.0) -> None:
+    def enough() -> bool:
+        ring = window.signal_reader.state.ring
+        return ring is not None and ring.n_written >= n
+
+    qtbot.waitUntil(enough, timeout=int(timeout * 1000))
+
+
+def _freeze(qtbot, window: MonitorWindow) -> None:
+    """Pause after a fresh frame, so what is drawn no longer moves."""
+    frames = window.frames
+    qtbot.waitUntil(lambda: window.frames > frames + 1, timeout=5000)
+    window.traces.set_paused(True)
+
+
+def _sample_index(times: np.ndarray, player: Player, sfreq: float) -> np.ndarray:
+    index = np.round((times - player.t0) * sfreq * player.speed).astype(int)
+    # Each stamp is t0 + k / (sfreq * speed) plus LSL's clock correction, tens of µs on
+    # one host: far from the half sample that would make the rounding ambiguous.
+    assert np.allclose((times - player.t0) * sfreq * player.speed, index, atol=0.1)
+    return index
+
+
+@pytest.mark.realdata
+def test_traces_hold_exactly_the_last_seconds_of_the_file(qtbot, r02, source_id):
+    name = f"mon-{uuid.uuid4().hex[:10]}"
+    player = Player([r02], name=name, source_id=source_id, speed=SPEED, lead=0.3)
+    player.open_outlets()
+    window = _window(qtbot, name, f"{source_id}-0", window_seconds=10.0)
+    try:
+        player.start()
+        _wait_samples(qtbot, window, int(12 * r02.sfreq))
+        _freeze(qtbot, window)
+        names, times, data = window.traces.plotted_data()
+        curves = window.traces.drawn_curves()
+        offsets, centres, gains = window.traces.display_transform()
+        ds = window.traces.bin_size
+    finally:
+        _close(window)
+        player.stop()
+    # All 64 channels on one page, in the stream's order.
+    assert names == list(r02.ch_names)
+    # The samples are the file's, bit for bit after the float32 microvolt round trip,
+    # consecutive, and span the window's last 10 s (less under one bin at the left edge,
+    # where bins align to multiples of the bin size).
+    index = _sample_index(times, player, r02.sfreq)
+    assert np.array_equal(index, np.arange(index[0], index[-1] + 1))
+    n_window = int(10 * r02.sfreq)
+    assert n_window - ds < index.size <= n_window
+    scales = wire_scales(player.descriptions[0].units, r02.ch_types)
+    expected = round_trip(r02.data, scales, np.float32)[:, index]
+    assert np.array_equal(data, expected)
+    # What is drawn is that data's min/max per bin (then the newest samples one by one),
+    # scaled: y = offset + (value - centre) * gain, exactly.
+    assert ds > 1  # 1600 samples over ~450 two-pixel columns: peak decimation is on
+    n_bins = index.size // ds
+    body = expected[:, :n_bins * ds].reshape(len(names), n_bins, ds)
+    values = np.empty((len(names), 2 * n_bins + index.size - n_bins * ds))
+    values[:, :2 * n_bins:2] = body.min(axis=2)
+    values[:, 1:2 * n_bins:2] = body.max(axis=2)
+    values[:, 2 * n_bins:] = expected[:, n_bins * ds:]
+    drawn_y = np.clip((values - centres[:, None]) * gains[:, None] + offsets[:, None],
+                      -len(names) - 1.0, 2.0)
+    for row, curve in enumerate(curves):
+        assert np.array_equal(curve[:values.shape[1], 1], drawn_y[row])
+    assert np.allclose(centres, expected.mean(axis=1), rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.realdata
+def test_markers_are_drawn_at_their_times(qtbot, r04, source_id):
+    name = f"mon-{uuid.uuid4().hex[:10]}"
+    player = Player([r04], name=name, source_id=source_id, speed=SPEED, lead=0.3)
+    player.open_outlets()
+    window = _window(qtbot, name, f"{source_id}-0", window_seconds=10.0)
+    try:
+        qtbot.waitUntil(lambda: window.marker_reader.status == "receiving", timeout=10000)
+        player.start()
+        _wait_samples(qtbot, window, int(13 * r04.sfreq))
+        qtbot.waitUntil(lambda: len(window.traces.drawn_markers()) >= 2, timeout=10000)
+        _freeze(qtbot, window)
+        _, times, _ = window.traces.plotted_data()
+        t_ref = times[-1]
+        expected = [(player.t0 + onset / SPEED, label) for onset, label in r04.markers]
+        in_window = [(t, label) for t, label in expected if t_ref - 10.0 <= t <= t_ref]
+        # A marker may reach the monitor a little after the samples around it; it is
+        # drawn when it arrives, also on a paused view.
+        qtbot.waitUntil(lambda: len(window.traces.drawn_markers()) == len(in_window),
+                        timeout=5000)
+        drawn = window.traces.drawn_markers()
+    finally:
+        _close(window)
+        player.stop()
+    assert len(in_window) >= 2
+    assert [label for _, label in drawn] == [label for _, label in in_window]
+    for (x, _), (t, _) in zip(drawn, in_window, strict=True):
+        assert x + t_ref == pytest.approx(t, abs=1e-3)
+    assert {label for _, label in drawn} <= {"T0", "T1", "T2"}
+
+
+@pytest.mark.realdata
+def test_spectrum_of_eyes_closed_peaks_in_alpha_at_occipital_channels(qtbot, r02, source_id):
+    name = f"mon-{uuid.uuid4().hex[:10]}"
+    player = Player([r02], name=name, source_id=source_id, speed=SPEED, lead=0.3)
+    player.open_outlets()
+    window = _window(qtbot, name, f"{source_id}-0")
+    occipital = ["O1..", "Oz..", "O2.."]
+    try:
+        qtbot.waitUntil(lambda: window.traces.rows_on_screen != [], timeout=10000)
+        window.traces.select_channels(occipital)
+        player.start()
+        _wait_samples(qtbot, window, int(6 * r02.sfreq))
+        window.spectrum._next_update = 0.0
+        qtbot.waitUntil(lambda: window.spectrum.spectrum()[2].shape[-1] > 0
+                        and window.spectrum.spectrum()[0] == occipital, timeout=5000)
+        names, freqs, psd = window.spectrum.spectrum()
+        rhythm = window.spectrum.rhythm()
+    finally:
+        _close(window)
+        player.stop()
+    assert names == occipital
+    band = (freqs >= 2.0) & (freqs <= 30.0)
+    for row in psd:
+        peak = freqs[band][np.argmax(row[band])]
+        assert 8.0 <= peak <= 13.0, f"peak at {peak} Hz"
+    assert 8.0 <= rhythm <= 13.0  # what the panel reports as the dominant rhythm
+    # Log scale: the curves drawn are log10 of the PSD (µV²/Hz).
+    assert np.all(psd > 0)
+    drawn = window.spectrum.curves.views[0]
+    shown = freqs <= 60.0
+    assert np.array_equal(drawn[:, 1], np.log10(psd[0, shown]))
+
+
+def test_health_counts_an_injected_gap(qtbot, source_id):
+    name = f"mon-gap-{uuid.uuid4().hex[:8]}"
+    sfreq = 100.0
+    description = StreamDescription.for_signal(name, "EEG", sfreq, ["Cz", "counter"],
+                                               ["eeg", "misc"], source_id=source_id)
+    outlet = Outlet(description)
+    window = _window(qtbot, name, source_id)
+    try:
+        qtbot.waitUntil(lambda: window.signal_reader.status == "receiving", timeout=10000)
+        assert outlet.wait_for_consumers(5.0)
+        k = np.arange(500)
+        kept = (k < 200) | (k >= 300)  # samples 200..299 never sent: a 1 s hole
+        base = pylsl.local_clock() - 5.0
+        data = np.vstack([np.sin(k / 5.0) * 1e-5, k.astype(float)])
+        for part in (k < 200, k >= 300):
+            outlet.push(data[:, part & kept], base + k[part & kept] / sfreq)
+        qtbot.waitUntil(lambda: window.signal_reader.n_received == 400, timeout=10000)
+        window.health._next_update = 0.0
+        qtbot.waitUntil(lambda: window.health.snapshot is not None
+                        and window.health.snapshot.n_received == 400, timeout=5000)
+        snapshot = window.health.snapshot
+        text = window.health.fields["gaps"].text()
+        last = window.health.fields["last_gap"].text()
+    finally:
+        _close(window)
+        outlet.close()
+    assert snapshot.n_gaps == 1
+    assert snapshot.n_missing == 100
+    assert snapshot.last_gap_time == pytest.approx(base + 300 / sfreq, abs=1e-3)
+    assert "1 (100 samples missing)" in text
+    assert "100 samples" in last
+
+
+def test_decisions_and_latency_against_budget(qtbot, source_id):
+    name = f"mon-dec-{uuid.uuid4().hex[:8]}"
+    outlet = DecisionOutlet(name, classes=["left", "right"], score_names=["left", "right"],
+                            source_id=source_id,
+                            metadata={"budget_ms": {"end_to_end": 20.0}})
+    window = _window(qtbot, f"no-signal-{uuid.uuid4().hex[:6]}", decisions=name)
+    latencies = np.tile([5.0, 12.0, 35.0, 8.0], 15)  # 15 overruns of a 20 ms budget
+    try:
+        qtbot.waitUntil(lambda: window.decision_reader.status == "receiving",
+                        timeout=10000)
+        qtbot.waitUntil(outlet.have_consumers, timeout=5000)
+        for i, latency in enumerate(latencies):
+            push = pylsl.local_clock()
+            value = i % 2
+            scores = np.array([1.0 - 0.2 - 0.6 * value, 0.2 + 0.6 * value])
+            outlet.push(Decision(value=float(value), label=["left", "right"][value],
+                                 scores=scores, window_end=push - latency / 1e3,
+                                 stop_index=i), push)
+        qtbot.waitUntil(lambda: window.decision_reader.n_decisions == latencies.size,
+                        timeout=10000)
+        window.health._next_update = 0.0
+        qtbot.waitUntil(lambda: window.health.snapshot is not None
+                        and window.health.snapshot.n_decisions == latencies.size,
+                        timeout=5000)
+        qtbot.waitUntil(lambda: window.decisions.history()[0].size == latencies.size,
+                        timeout=5000)
+        snapshot = window.health.snapshot
+        _, history = window.decisions.history()
+        current = window.decisions.current.text()
+        ticks = window.decisions.class_plot.getPlotItem().getAxis("left")._tickLevels
+    finally:
+        _close(window)
+        outlet.close()
+    assert snapshot.budget_ms == 20.0
+    assert snapshot.n_overruns == 15
+    assert snapshot.latency_p99_ms == pytest.approx(np.percentile(latencies, 99), abs=0.05)
+    assert np.array_equal(history[0], np.arange(latencies.size) % 2)  # class over time
+    assert np.allclose(history[2], 0.2 + 0.6 * (np.arange(latencies.size) % 2))
+    assert current == "right (0.80)"  # the last decision, its class and score
+    assert [label for _, label in ticks[0]] == ["left", "right"]
+
+
+def test_continuous_output_shows_a_gauge(qtbot, source_id):
+    name = f"mon-nf-{uuid.uuid4().hex[:8]}"
+    outlet = DecisionOutlet(name, classes=None, score_names=["alpha_O1"],
+                            source_id=source_id)
+    window = _window(qtbot, f"no-signal-{uuid.uuid4().hex[:6]}", decisions=name)
+    values = np.linspace(-2.0, 2.0, 21)
+    try:
+        qtbot.waitUntil(lambda: window.decision_reader.status == "receiving",
+                        timeout=10000)
+        for i, value in enumerate(values):
+            push = pylsl.local_clock()
+            outlet.push(Decision(value=float(value), label=None, scores=np.array([value]),
+                                 window_end=push - 0.004, stop_index=i), push)
+        qtbot.waitUntil(lambda: window.decisions.history()[0].size == values.size,
+                        timeout=10000)
+        gauge_visible = window.decisions.gauge.isVisible()
+        class_visible = window.decisions.class_plot.isVisible()
+        gauge = window.decisions.gauge.value()
+    finally:
+        _close(window)
+        outlet.close()
+    assert gauge_visible and not class_visible
+    assert gauge == 1000  # the newest value is the top of its recent range
+
+
+@pytest.mark.realdata
+def test_filtered_view_and_band_shading_follow_the_config(qtbot, r02, source_id):
+    from bci.dsp import FilterChain
+
+    config = parse_config('[signal]\npicks = "eeg"\n[[filters]]\nkind = "bandpass"\n'
+                          'l_freq = 8.0\nh_freq = 30.0\n[online]\nmode = "sliding"\n'
+                          'window = 1.0\nstep = 0.1\n[decoder]\nkind = "band-power"\n'
+                          'bands = { alpha = [8, 12] }\n')
+    name = f"mon-{uuid.uuid4().hex[:10]}"
+    player = Player([r02], name=name, source_id=source_id, speed=SPEED, lead=0.3)
+    player.open_outlets()
+    window = _window(qtbot, name, f"{source_id}-0", config=config, window_seconds=5.0)
+    try:
+        player.start()
+        _wait_samples(qtbot, window, int(3 * r02.sfreq))
+        window.traces.set_mode("filtered")
+        _wait_samples(qtbot, window, int(7 * r02.sfreq))
+        _freeze(qtbot, window)
+        names, times, data = window.traces.plotted_data()
+        bands = window.spectrum.bands
+    finally:
+        _close(window)
+        player.stop()
+    assert bands == [(8.0, 12.0)]  # the decoder's band, not the filter's pass band
+    index = _sample_index(times, player, r02.sfreq)
+    scales = wire_scales(player.descriptions[0].units, r02.ch_types)
+    received = round_trip(r02.data, scales, np.float32)[:, :index[-1] + 1]
+    chain = FilterChain.from_config(config.filters, r02.sfreq, r02.ch_names)
+    expected = chain(received)[:, index]
+    assert names == list(r02.ch_names)
+    # Filtered chunk by chunk in the reader: equal to one call on the whole signal.
+    assert np.allclose(data, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
+
+
+def test_stream_picker_lists_streams_that_appear_later(qtbot, source_id):
+    window = MonitorWindow(None, decisions=None, discover=True, discovery_interval=0.3)
+    qtbot.addWidget(window)
+    window.show()
+    name = f"mon-late-{uuid.uuid4().hex[:8]}"
+    outlet = None
+    try:
+        qtbot.waitUntil(lambda: window.discovery.version >= 1, timeout=10000)
+        outlet = Outlet(StreamDescription.for_signal(name, "EEG", 250.0, ["Cz"], ["eeg"],
+                                                     source_id=source_id))
+
+        def listed() -> bool:
+            return any((window.stream_combo.itemData(i) or ("", ""))[0] == name
+                       for i in range(window.stream_combo.count()))
+
+        qtbot.waitUntil(listed, timeout=10000)
+        index = next(i for i in range(window.stream_combo.count())
+                     if (window.stream_combo.itemData(i) or ("", ""))[0] == name)
+        window.stream_combo.activated.emit(index)  # what a user's pick does
+        qtbot.waitUntil(lambda: window.signal_reader is not None
+                        and window.signal_reader.status == "receiving", timeout=10000)
+        assert window.signal_reader.state.description.source_id == source_id
+    finally:
+        _close(window)
+        if outlet is not None:
+            outlet.close()
+
+
+def test_command_line_duration_screenshot_and_stats(qtbot, tmp_path, source_id):
+    name = f"mon-cli-{uuid.uuid4().hex[:8]}"
+    sfreq = 250.0
+    description = StreamDescription.for_signal(name, "EEG", sfreq, ["C3", "C4"],
+                                               ["eeg", "eeg"], source_id=source_id)
+    outlet = Outlet(description)
+    stop = threading.Event()
+
+    def feed() -> None:  # a live source at its real rate, 25 samples every 0.1 s
+        k, start = 0, pylsl.local_clock()
+        while not stop.wait(0.1):
+            n = int((pylsl.local_clock() - start) * sfreq) - k
+            if n > 0:
+                idx = k + np.arange(n)
+                outlet.push(np.vstack([np.sin(idx / 10.0), np.cos(idx / 7.0)]) * 2e-5,
+                            start + idx / sfreq)
+                k += n
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    parser = argparse.ArgumentParser()
+    monitor_app.add_arguments(parser)
+    shot, stats = tmp_path / "shot.png", tmp_path / "stats.json"
+    args = parser.parse_args(["--stream", name, "--decisions", "none", "--duration", "2.5",
+                              "--screenshot", str(shot), "--stats", str(stats),
+                              "--size", "1400x900"])
+    started = time.monotonic()
+    try:
+        assert monitor_app.run(args) == 0
+    finally:
+        stop.set()
+        feeder.join()
+        outlet.close()
+    assert time.monotonic() - started < 10.0
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("bci-monitor")]
+    result = json.loads(stats.read_text())
+    assert result["frames"] > 5 and result["fps"] > 2
+    assert 0 < result["frame_ms"]["p50"] <= result["frame_ms"]["p99"]
+    assert result["stream"] == name and result["channels_on_screen"] == 2
+    image = QtGui.QImage(str(shot))
+    assert (image.width(), image.height()) == (1400, 900)
+
+
+def test_command_line_errors_are_one_line(tmp_path):
+    from bci.errors import BciError
+
+    parser = argparse.ArgumentParser()
+    monitor_app.add_arguments(parser)
+    with pytest.raises(BciError, match="no such file"):
+        monitor_app.run(parser.parse_args(["--config", str(tmp_path / "missing.toml")]))
+    with pytest.raises(BciError, match="--duration must be positive"):
+        monitor_app.run(parser.parse_args(["--duration", "0"]))
+    with pytest.raises(BciError, match=r"ending in \.png"):
+        monitor_app.run(parser.parse_args(["--screenshot", str(tmp_path / "x.jpg")]))
+
+
+def _view_point(window: MonitorWindow, x: float, y: float):
+    """Widget coordinates in the traces' plot of data point (x, y)."""
+    scene = window.traces.view_box.mapViewToScene(QtCore.QPointF(x, y))
+    return window.traces.plot.mapFromScene(scene)
+
+
+def test_keys_mouse_and_paging(qtbot, source_id):
+    name = f"mon-keys-{uuid.uuid4().hex[:8]}"
+    names = [f"c{k:02d}" for k in range(1, 71)]
+    outlet = Outlet(StreamDescription.for_signal(name, "EEG", 100.0, names,
+                                                 ["eeg"] * 68 + ["emg"] * 2,
+                                                 source_id=source_id))
+    config = parse_config('[signal]\npicks = "eeg"\n[[filters]]\nkind = "highpass"\n'
+                          'l_freq = 1.0\n[online]\nwindow = 1.0\n[decoder]\n'
+                          'kind = "band-power"\n')
+    window = _window(qtbot, name, source_id, config=config)
+    traces = window.traces
+    try:
+        window.activateWindow()
+        qtbot.waitUntil(lambda: len(traces.rows_on_screen) == 64, timeout=10000)
+        k = np.arange(300)
+        base = pylsl.local_clock() - 3.0
+        outlet.push(np.sin(k / 4.0)[None, :] * np.linspace(1e-5, 8e-5, 70)[:, None],
+                    base + k / 100.0)
+        qtbot.waitUntil(lambda: window.frames >= 1, timeout=10000)
+        key = QtCore.Qt.Key
+        scale = traces.scale
+        qtbot.keyClick(window, key.Key_Up)
+        assert traces.scale == pytest.approx(scale / 1.25)
+        qtbot.keyClick(window, key.Key_Minus)
+        assert traces.scale == pytest.approx(scale)
+        qtbot.keyClick(window, key.Key_BracketRight)
+        assert traces.window_seconds == 11.0
+        qtbot.keyClick(window, key.Key_Space)
+        assert traces.paused
+        qtbot.keyClick(window, key.Key_Space)
+        assert not traces.paused
+        qtbot.keyClick(window, key.Key_PageDown)
+        assert traces.rows_on_screen[0] == "c07"  # 70 channels, 64 per page: the last 64
+        qtbot.keyClick(window, key.Key_PageUp)
+        assert traces.rows_on_screen[0] == "c01"
+        # A click selects the channel under the pointer; Shift+Up scales it alone.
+        qtbot.mouseClick(traces.plot.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                         pos=_view_point(window, -1.0, -2.0))
+        assert traces.selected_channel == "c03"
+        qtbot.keyClick(window, key.Key_Up, QtCore.Qt.KeyboardModifier.ShiftModifier)
+        assert traces.channel_gain("c03") == pytest.approx(1.25 * traces.channel_gain("c04"))
+        # The wheel scales every channel; Shift+wheel the one under the pointer.
+        point = QtCore.QPointF(_view_point(window, -1.0, -5.0))
+        for modifiers in (QtCore.Qt.KeyboardModifier.NoModifier,
+                          QtCore.Qt.KeyboardModifier.ShiftModifier):
+            event = QtGui.QWheelEvent(point, traces.plot.viewport().mapToGlobal(point),
+                                      QtCore.QPoint(), QtCore.QPoint(0, 120),
+                                      QtCore.Qt.MouseButton.NoButton, modifiers,
+                                      QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+            QtWidgets.QApplication.sendEvent(traces.plot.viewport(), event)
+        assert traces.scale == pytest.approx(scale / 1.25)
+        assert traces.channel_gain("c06") == pytest.approx(1.25 * traces.channel_gain("c07"))
+        # Channels by type: the two EMG channels alone.
+        traces.type_combo.setCurrentText("emg")
+        assert traces.rows_on_screen == ["c69", "c70"]
+        traces.type_combo.setCurrentText("all types")
+        # F: through the pipeline's filters, which pick the 68 EEG channels only.
+        qtbot.keyClick(window, key.Key_F)
+        assert traces.mode == "filtered"
+        qtbot.keyClick(window, key.Key_PageDown)
+        assert traces.rows_on_screen[-1] == "c68"
+    finally:
+        _close(window)
+        outlet.close()
+
