@@ -47,89 +47,6 @@ DECISION_CAPACITY = 10_000
 RESOLVE_EVERY = 1.0
 
 
-class RowRing(RingBuffer):
-    """A :class:`~bci.stream.RingBuffer` that can copy a subset of its channels.
-
-    The monitor draws one page of channels (say 64 of 256); copying every channel of a
-    10 s window each frame would move 20 MB per frame at 256 channels x 1 kHz. This
-    reads only the rows asked for, with the same seqlock protocol as
-    :meth:`RingBuffer.latest`, and also returns the absolute index of the sample after the
-    newest, consistent with the copy (the traces align their decimation bins to it).
-    """
-
-    def latest_rows(self, rows: np.ndarray | slice | None, n: int
-                    ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Copy of the newest ``n`` samples of some channels.
-
-        Parameters
-        ----------
-        rows : ndarray of int, slice or None
-            Channels to copy (None: all).
-        n : int
-            Samples wanted; fewer are returned until enough were written.
-
-        Returns
-        -------
-        data : ndarray, shape (n_rows, n_available)
-            Oldest first.
-        times : ndarray, shape (n_available,)
-        stop : int
-            Index (counted from the first write) one past the newest returned sample.
-        """
-        rows = slice(None) if rows is None else rows
-        while True:
-            before = self._sequence
-            if before % 2:
-                time.sleep(0)  # let the writer (which needs the GIL) finish
-                continue
-            written = self.n_written
-            count = min(n, written, self.capacity)
-            end = self._head + self.capacity
-            data = self._data[rows, end - count:end]
-            if isinstance(rows, slice):  # basic slicing gives a view: copy it
-                data = data.copy()
-            times = self._times[end - count:end].copy()
-            if self._sequence == before:
-                return data, times, written
-
-    def span_rows(self, rows: np.ndarray | slice | None, start: int, stop: int
-                  ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Copy of samples ``start`` to ``stop`` (absolute indices) of some channels.
-
-        Only what is still (or already) held is returned: the span is clipped to the
-        samples in the ring.
-
-        Returns
-        -------
-        data : ndarray, shape (n_rows, n)
-        times : ndarray, shape (n,)
-        first : int
-            Absolute index of the first returned sample (``start`` unless those samples
-            were already overwritten).
-        """
-        rows = slice(None) if rows is None else rows
-        while True:
-            before = self._sequence
-            if before % 2:
-                time.sleep(0)
-                continue
-            written = self.n_written
-            oldest = written - min(written, self.capacity)
-            first, last = max(start, oldest), min(stop, written)
-            if last <= first:
-                n_rows = (self._data.shape[0] if isinstance(rows, slice)
-                          else len(rows))
-                return np.empty((n_rows, 0)), np.empty(0), first
-            end = self._head + self.capacity - (written - last)
-            begin = end - (last - first)
-            data = self._data[rows, begin:end]
-            if isinstance(rows, slice):
-                data = data.copy()
-            times = self._times[begin:end].copy()
-            if self._sequence == before:
-                return data, times, first
-
-
 @dataclass(frozen=True)
 class SignalState:
     """What a :class:`SignalReader` is connected to; replaced whole on each (re)connect.
@@ -140,9 +57,9 @@ class SignalState:
         Bumped on every new connection (0: never connected).
     description : StreamDescription or None
         The stream's full description (channels, rate, meta-data).
-    ring : RowRing or None
+    ring : RingBuffer or None
         Raw samples in SI units, exactly as :class:`~bci.stream.Inlet` hands them out.
-    filtered : RowRing or None
+    filtered : RingBuffer or None
         The same samples through the configured pipeline's filters (picked channels
         only), or None without a configuration.
     filtered_names : tuple of str
@@ -155,8 +72,8 @@ class SignalState:
 
     generation: int = 0
     description: StreamDescription | None = None
-    ring: RowRing | None = None
-    filtered: RowRing | None = None
+    ring: RingBuffer | None = None
+    filtered: RingBuffer | None = None
     filtered_names: tuple[str, ...] = ()
     filter_note: str = ""
     speed: float = 1.0
@@ -298,14 +215,14 @@ class SignalReader(_Reader):
             raise StreamError(f"stream '{d.name}' has an irregular rate (decisions or "
                               "events?): show it with --decisions, or pick a signal stream")
         capacity = max(int(round(self.ring_seconds * d.sfreq)), 1)
-        ring = RowRing(d.n_channels, capacity)
+        ring = RingBuffer(d.n_channels, capacity)
         filtered, names, note = None, (), ""
         self._picks = self._chain = None
         if self.config is not None:
             try:
                 self._picks, self._chain, note = _build_filters(self.config, d)
                 names = tuple(self._chain.ch_names_out)
-                filtered = RowRing(len(names), capacity)
+                filtered = RingBuffer(len(names), capacity)
             except (BciError, ValueError) as err:
                 note = f"no filtered view: {err}"
         self.n_received = 0
@@ -426,7 +343,7 @@ class DecisionState:
     generation : int
         Bumped on every new connection (0: never connected).
     description : StreamDescription or None
-    ring : RowRing or None
+    ring : RingBuffer or None
         One column per decision: the stream's channels, stamped with the push time.
     classes : list of str
         Class names in index order (empty for a continuous output).
@@ -442,7 +359,7 @@ class DecisionState:
 
     generation: int = 0
     description: StreamDescription | None = None
-    ring: RowRing | None = None
+    ring: RingBuffer | None = None
     classes: list[str] = field(default_factory=list)
     continuous: bool = False
     score_names: list[str] = field(default_factory=list)
@@ -523,7 +440,7 @@ class DecisionReader(_Reader):
         self.n_skipped = 0 if ("skipped_windows" in columns or self._sliding(meta)) else None
         return DecisionState(
             generation=self._generation, description=d,
-            ring=RowRing(len(names), self.capacity), classes=classes,
+            ring=RingBuffer(len(names), self.capacity), classes=classes,
             continuous=output == "continuous" or "class" not in columns,
             score_rows=score_rows, score_names=score_names,
             budget_ms=budget_ms, columns=columns)

@@ -8,7 +8,7 @@ decimation and painting:
   the absolute sample index (:class:`Envelope`): a complete bin never changes, so each
   frame reads and bins only the samples that arrived since the last frame, and the
   envelope does not shimmer as it scrolls;
-* only the channels on screen are read from the ring (``RowRing.span_rows``);
+* only the channels on screen are read from the ring (``RingBuffer.span_rows``);
 * each row is a preallocated ``QPolygonF`` whose memory numpy writes into directly,
   drawn with one ``drawPolyline`` per row by a single :class:`TraceItem`; markers are
   painted by one :class:`MarkerItem`; axes are cached as pixmaps.
@@ -34,9 +34,10 @@ from pyqtgraph import functions as fn
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bci.stream import Marker, StreamDescription
+from bci.stream.ring import RingBuffer
 from bci.stream.units import VOLTAGE_TYPES
 
-from .readers import RowRing, SignalState
+from .readers import SignalState
 
 #: Trace colours per channel type (two shades, alternating row by row, so neighbouring
 #: rows are told apart at 256 channels).
@@ -111,7 +112,7 @@ class Envelope:
         self.stop = 0
         self.newest_time = 0.0
 
-    def update(self, ring: RowRing, rows: np.ndarray, stop: int) -> bool:
+    def update(self, ring: RingBuffer, rows: np.ndarray, stop: int) -> bool:
         """Bin the samples up to ``stop``; False when nothing was held yet."""
         ds = self.ds
         first_bin = max(-(-(stop - self.n_window) // ds), 0)  # ceil division
@@ -358,7 +359,7 @@ class TracesPanel(QtWidgets.QWidget):
         self._envelope: Envelope | None = None
         self._frozen_stop: int | None = None
         self._force = False
-        self._ring: RowRing | None = None
+        self._ring: RingBuffer | None = None
         self._rows = np.empty(0, dtype=np.intp)
         self._names_drawn: list[str] = []
         self._offsets = self._centres = self._gains = np.empty(0)
@@ -827,7 +828,7 @@ class TracesPanel(QtWidgets.QWidget):
             return False
         if state.generation != self._generation:
             self.set_stream(state)
-        ring: RowRing | None = state.filtered if self._mode == "filtered" else state.ring
+        ring: RingBuffer | None = state.filtered if self._mode == "filtered" else state.ring
         if ring is None or not self._rows_on_screen:
             self.show_message("no channels selected" if ring is not None else "")
             return False

@@ -80,18 +80,80 @@ class RingBuffer:
             Oldest first; fewer than ``n`` columns until enough samples were written.
         times : ndarray, shape (n_available,)
         """
+        data, times, _ = self.latest_rows(None, self.capacity if n is None else n)
+        return data, times
+
+    def latest_rows(self, rows: np.ndarray | slice | None, n: int
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Copy of the newest ``n`` samples of some channels.
+
+        Parameters
+        ----------
+        rows : ndarray of int, slice or None
+            Channels to copy (None: all).
+        n : int
+            Samples wanted; fewer are returned until enough were written.
+
+        Returns
+        -------
+        data : ndarray, shape (n_rows, n_available)
+            Oldest first.
+        times : ndarray, shape (n_available,)
+        stop : int
+            Index (counted from the first write) one past the newest returned sample.
+        """
+        rows = slice(None) if rows is None else rows
         while True:
             before = self._sequence
             if before % 2:
                 time.sleep(0)  # let the writer (which needs the GIL) finish
                 continue
-            available = min(self.n_written, self.capacity)
-            count = available if n is None else min(n, available)
+            written = self.n_written
+            count = min(n, written, self.capacity)
             end = self._head + self.capacity
-            data = self._data[:, end - count:end].copy()
+            data = self._data[rows, end - count:end]
+            if isinstance(rows, slice):  # basic slicing gives a view: copy it
+                data = data.copy()
             times = self._times[end - count:end].copy()
             if self._sequence == before:
-                return data, times
+                return data, times, written
+
+    def span_rows(self, rows: np.ndarray | slice | None, start: int, stop: int
+                  ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Copy of samples ``start`` to ``stop`` (absolute indices) of some channels.
+
+        Only what is still (or already) held is returned: the span is clipped to the
+        samples in the ring.
+
+        Returns
+        -------
+        data : ndarray, shape (n_rows, n)
+        times : ndarray, shape (n,)
+        first : int
+            Absolute index of the first returned sample (``start`` unless those samples
+            were already overwritten).
+        """
+        rows = slice(None) if rows is None else rows
+        while True:
+            before = self._sequence
+            if before % 2:
+                time.sleep(0)
+                continue
+            written = self.n_written
+            oldest = written - min(written, self.capacity)
+            first, last = max(start, oldest), min(stop, written)
+            if last <= first:
+                n_rows = (self._data.shape[0] if isinstance(rows, slice)
+                          else len(rows))
+                return np.empty((n_rows, 0)), np.empty(0), first
+            end = self._head + self.capacity - (written - last)
+            begin = end - (last - first)
+            data = self._data[rows, begin:end]
+            if isinstance(rows, slice):
+                data = data.copy()
+            times = self._times[begin:end].copy()
+            if self._sequence == before:
+                return data, times, first
 
     def view_latest(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Views (no copy) of the newest ``n`` samples, for the writer's own thread."""
