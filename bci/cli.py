@@ -153,6 +153,12 @@ def cmd_live(args: argparse.Namespace) -> int:
                       timeout=args.timeout,
                       on_decision=_print_decision if args.print_decisions else None)
     session = setup.session
+    recorder = None
+    if args.record:
+        from bci.record import recorder_for_live
+
+        recorder = recorder_for_live(args.record, setup).start()
+        log.info("recording signal, markers and decisions to %s", args.record)
     log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream, args.out_stream)
     started = time.monotonic()
     session.start()
@@ -167,6 +173,8 @@ def cmd_live(args: argparse.Namespace) -> int:
         try:
             session.stop()
         finally:
+            if recorder is not None:
+                recorder.stop()
             setup.close()
     snapshot = session.stats.snapshot()
     sys.stderr.write(format_stats(snapshot) + "\n")
@@ -269,6 +277,9 @@ _SUBPARSERS: dict[str, argparse.ArgumentParser] = {}
 #: Subcommands implemented elsewhere: name -> (module with add_arguments/run, help).
 _LAZY_HELP = {
     "monitor": ("bci_apps.monitor", "the desktop monitor: traces, spectra, decisions, health"),
+    "record": ("bci.record", "record LSL streams to XDF (crash-safe: flushed every 0.2 s)"),
+    "neurofeedback": ("bci.feedback", "closed-loop neurofeedback: baseline, feedback value, "
+                      "reward, session report"),
 }
 _LAZY = {name: module for name, (module, _) in _LAZY_HELP.items()}
 
@@ -336,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for the streams (default 30)")
     p.add_argument("--print", dest="print_decisions", action="store_true",
                    help="print every decision on stdout")
+    p.add_argument("--record", default=None, metavar="FILE.xdf",
+                   help="record the signal, markers and decisions to XDF")
     COMMANDS["live"] = cmd_live
 
     p = sub.add_parser("train", help="fit a pipeline on calibration recordings")

@@ -198,7 +198,21 @@ class BandPower(TransformerMixin, BaseEstimator):
         -------
         value : ndarray, shape (n_epochs,) for one band, (n_epochs, n_bands) for several
         """
-        features = self.transform(X)
+        return self.value_from_features(self.transform(X))
+
+    def value_from_features(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The value :meth:`decision_function` gives, from :meth:`transform`'s features.
+
+        The live pipeline publishes both; this spares it a second spectrum.
+
+        Parameters
+        ----------
+        features : ndarray, shape (n_epochs, n_bands * n_channels)
+
+        Returns
+        -------
+        value : ndarray, shape (n_epochs,) for one band, (n_epochs, n_bands) for several
+        """
         value = features.reshape(len(features), len(self.bands_), -1).mean(axis=-1)
         return value[:, 0] if value.shape[1] == 1 else value
 
@@ -303,7 +317,20 @@ class BandRatio(TransformerMixin, BaseEstimator):
         -------
         value : ndarray, shape (n_epochs,)
         """
-        return self.transform(X).mean(axis=-1)
+        return self.value_from_features(self.transform(X))
+
+    def value_from_features(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The value :meth:`decision_function` gives, from :meth:`transform`'s features.
+
+        Parameters
+        ----------
+        features : ndarray, shape (n_epochs, n_channels)
+
+        Returns
+        -------
+        value : ndarray, shape (n_epochs,)
+        """
+        return features.mean(axis=-1)
 
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
         """Same as :meth:`decision_function` (a continuous output has no classes).

@@ -55,8 +55,9 @@ class FeedbackSettings:
         Volts peak-to-peak: a window where any channel exceeds it (after the protocol's
         filters) is an artifact.
     flat_std : float
-        Volts: a window where any channel's standard deviation is below it is a flat
-        line (a loose or saturated electrode).
+        Volts: a window where any channel's raw signal has a standard deviation below
+        it over a quarter of a second is a flat line (a loose or saturated electrode);
+        0 turns the check off.
     min_baseline_windows : int
         Clean windows the baseline needs; it is extended past ``baseline`` seconds until
         it has them.

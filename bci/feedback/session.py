@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pylsl
 
-from bci.feedback.artifacts import ArtifactDetector, CheckedPipeline
+from bci.feedback.artifacts import CheckedPipeline
 from bci.feedback.osc import OscSender
 from bci.feedback.outlet import FeedbackOutlet
 from bci.feedback.processor import FeedbackSample, NeurofeedbackProcessor
@@ -59,9 +59,9 @@ def build_feedback(protocol: Protocol, *, sfreq: float, ch_names: Sequence[str],
         When the stream lacks the protocol's channels, or a band does not fit its rate.
     """
     settings = protocol.feedback
-    detector = ArtifactDetector(settings.max_amplitude, settings.flat_std)
-    pipeline = CheckedPipeline(protocol.config, detector=detector, sfreq=sfreq,
-                               ch_names=ch_names, ch_types=ch_types)
+    pipeline = CheckedPipeline(protocol.config, max_amplitude=settings.max_amplitude,
+                               flat_std=settings.flat_std, sfreq=sfreq, ch_names=ch_names,
+                               ch_types=ch_types)
     processor = NeurofeedbackProcessor(settings, sfreq=sfreq,
                                        step_samples=pipeline.windows.step)
     return pipeline, processor

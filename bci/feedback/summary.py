@@ -184,7 +184,7 @@ def plot_session(path: str | Path, summary: dict, run: FeedbackRun) -> Path:
 
     sfreq = run.sfreq
     settings = summary["settings"]
-    fig = Figure(figsize=(11, 8), layout="constrained")
+    fig = Figure(figsize=(12, 8), layout="constrained")
     ax_value, ax_feedback, ax_minute = fig.subplots(
         3, 1, gridspec_kw={"height_ratios": [1.0, 1.2, 0.8]})
     fig.suptitle(f"neurofeedback: {summary['protocol']} ({', '.join(summary['channels'])})")
@@ -202,8 +202,12 @@ def plot_session(path: str | Path, summary: dict, run: FeedbackRun) -> Path:
     t = np.array([s.index for s in samples]) / sfreq
     art = np.array([s.is_artifact for s in samples], dtype=bool)
     if samples:
-        ax_value.plot(t, [s.value for s in samples], color="tab:blue", lw=0.8,
+        values = np.array([s.value for s in samples])
+        ax_value.plot(t, np.where(art, np.nan, values), color="tab:blue", lw=0.8,
                       label="value")
+        if art.any():
+            ax_value.plot(t[art], values[art], ".", color="tab:red", ms=2,
+                          label="artifact")
     value_stats = summary["baseline"]["value"]
     if "threshold_value" in summary["baseline"]:
         ax_value.axhline(summary["baseline"]["threshold_value"], color="tab:orange",
@@ -212,7 +216,7 @@ def plot_session(path: str | Path, summary: dict, run: FeedbackRun) -> Path:
         ax_value.axhline(value_stats["median"], color="0.3", ls=":", lw=1,
                          label="baseline median")
     ax_value.set_ylabel("value")
-    ax_value.legend(loc="upper left", fontsize=8, ncol=5)
+    _legend(ax_value)
 
     if samples:
         reward = np.array([s.reward for s in samples], dtype=bool)
@@ -228,7 +232,7 @@ def plot_session(path: str | Path, summary: dict, run: FeedbackRun) -> Path:
     ax_feedback.set_ylim(-0.02, 1.02)
     ax_feedback.set_ylabel("feedback (0-1)")
     ax_feedback.set_xlabel("signal time (s)")
-    ax_feedback.legend(loc="upper left", fontsize=8, ncol=4)
+    _legend(ax_feedback)
     for ax in (ax_value, ax_feedback):
         if summary["baseline"]["start_s"] is not None:
             end = summary["baseline"]["end_s"]
@@ -247,9 +251,15 @@ def plot_session(path: str | Path, summary: dict, run: FeedbackRun) -> Path:
         ax_minute.set_xticks(x)
     ax_minute.set_ylim(0, 1)
     ax_minute.set_xlabel("minute of feedback")
-    ax_minute.legend(loc="upper left", fontsize=8, ncol=2)
+    _legend(ax_minute)
     fig.savefig(path, dpi=100)
     return Path(path)
+
+
+def _legend(ax) -> None:
+    if ax.get_legend_handles_labels()[0]:  # an empty session has nothing to label
+        # Beside the axes, never over the curves.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
 
 def _round(seconds: float) -> float:

@@ -187,9 +187,15 @@ class Pipeline:
         started = time.perf_counter_ns()
         X = window.data[np.newaxis]
         if self.classes is None:
-            value = float(np.ravel(self.decoder.decision_function(X))[0])
-            scores = (np.asarray(self.decoder.transform(X), dtype=float).ravel()
-                      if hasattr(self.decoder, "transform") else np.array([value]))
+            # A continuous output: the value, and its features as the scores. With several
+            # bands the value is the first band's (all bands are in the scores).
+            if hasattr(self.decoder, "value_from_features"):
+                features = np.asarray(self.decoder.transform(X), dtype=float)
+                value = float(np.ravel(self.decoder.value_from_features(features))[0])
+                scores = features.ravel()
+            else:
+                value = float(np.ravel(self.decoder.decision_function(X))[0])
+                scores = np.array([value])
             label = None
         else:
             if hasattr(self.decoder, "predict_proba"):

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pylsl
@@ -40,6 +40,9 @@ from bci.record.xdf_writer import (
 )
 from bci.stream.discovery import resolve_stream
 
+if TYPE_CHECKING:
+    from bci.pipeline.live import LiveSetup
+
 logger = logging.getLogger(__name__)
 
 #: Seconds between drains of the inlets; each drain ends with one write of whole chunks,
@@ -49,6 +52,8 @@ DRAIN_INTERVAL = 0.2
 CLOCK_INTERVAL = 5.0
 #: Seconds between Boundary chunks, where a reader can resynchronise in a damaged file.
 BOUNDARY_INTERVAL = 10.0
+#: Seconds a stream has to answer when recording every stream on the network.
+ANSWER_TIMEOUT_ALL = 2.0
 #: Most samples taken from one inlet per pull (a drain repeats pulls until it is empty).
 MAX_PULL = 1024
 
@@ -110,13 +115,23 @@ class StreamStats:
                 "duration_s": round(self.duration, 3), "lost": self.lost}
 
 
+def _clock_offset(inlet: pylsl.StreamInlet, timeout: float) -> tuple[float, float] | None:
+    """(collection time on the source's clock, offset), as LabRecorder writes it."""
+    try:
+        offset = inlet.time_correction(timeout)
+    except (LslTimeoutError, LostError):
+        return None
+    return pylsl.local_clock() - offset, offset
+
+
 class _Track:
     """One recorded stream: its inlet, receive buffer and counts."""
 
     def __init__(self, stream_id: int, inlet: pylsl.StreamInlet,
                  full: pylsl.StreamInfo) -> None:
         self.inlet = inlet
-        fmt = _FORMAT_NAMES.get(full.channel_format(), "")
+        self.full_xml = full.as_xml()
+        fmt = _FORMAT_NAMES[full.channel_format()]
         self.is_string = fmt == "string"
         self.stats = StreamStats(stream_id=stream_id, name=full.name(), stype=full.type(),
                                  sfreq=full.nominal_srate(), n_channels=full.channel_count(),
@@ -131,14 +146,22 @@ class _Track:
         """Every sample waiting now (never blocks), as one encoded Samples chunk."""
         stats = self.stats
         pieces, stamp_pieces = [], []
-        while True:
-            if self.is_string:
-                # as_numpy: the raw bytes of each value exactly as sent, undecoded.
-                values, stamps = self.inlet.pull_chunk(timeout=0.0, max_samples=MAX_PULL,
-                                                       as_numpy=True)
-            else:
-                values, stamps = self.inlet.pull_chunk(timeout=0.0, max_samples=MAX_PULL,
-                                                       dest_obj=self.buffer, as_numpy=True)
+        while not stats.lost:
+            try:
+                if self.is_string:
+                    # as_numpy: the raw bytes of each value exactly as sent, undecoded.
+                    values, stamps = self.inlet.pull_chunk(
+                        timeout=0.0, max_samples=MAX_PULL, as_numpy=True)
+                else:
+                    values, stamps = self.inlet.pull_chunk(
+                        timeout=0.0, max_samples=MAX_PULL, dest_obj=self.buffer,
+                        as_numpy=True)
+            except LostError:
+                # Only a source without a source_id is lost for good (others recover).
+                stats.lost = True
+                logger.warning("stream '%s' was lost (its source has no source_id to "
+                               "recover it by); recording the others", stats.name)
+                break
             n = len(stamps)
             if n:
                 pieces.append(values if self.is_string else values.copy())
@@ -158,14 +181,11 @@ class _Track:
         return encode_numeric(stats.stream_id, values, stamps)
 
     def measure_offset(self, timeout: float) -> tuple[float, float] | None:
-        """(collection time on the source's clock, offset), as LabRecorder writes it."""
-        try:
-            offset = self.inlet.time_correction(timeout)
-        except (LslTimeoutError, LostError):
-            return None
-        now = pylsl.local_clock()
-        self.stats.offsets.append((now - offset, offset))
-        return now - offset, offset
+        """Measure, keep and return a clock offset (None when the source did not answer)."""
+        measured = _clock_offset(self.inlet, timeout)
+        if measured is not None:
+            self.stats.offsets.append(measured)
+        return measured
 
     def close(self) -> None:
         if self.inlet is not None:
@@ -219,6 +239,7 @@ class Recorder:
         self.started_at: float | None = None
         self._tracks: list[_Track] = []
         self._writer: XdfWriter | None = None
+        self._bytes_written = 0  # once the file is closed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -237,7 +258,7 @@ class Recorder:
     @property
     def n_bytes(self) -> int:
         """Bytes written to the file so far."""
-        return self._writer.n_bytes if self._writer is not None else 0
+        return self._writer.n_bytes if self._writer is not None else self._bytes_written
 
     def summary(self) -> dict[str, Any]:
         """JSON-serialisable summary: file, bytes, and each stream's counts."""
@@ -263,26 +284,31 @@ class Recorder:
             unique.setdefault(info.uid(), info)
         return list(unique.values())
 
-    def _open(self, stream_id: int, info: pylsl.StreamInfo) -> _Track:
+    def _subscribe(self, info: pylsl.StreamInfo, timeout: float
+                   ) -> tuple[pylsl.StreamInlet, pylsl.StreamInfo]:
+        """Open an inlet on ``info``: (inlet, full info with the description)."""
         # Raw source timestamps (no processing flags): XDF stores them with the clock
         # offsets, and the reader corrects them. recover=True: a restarted source with the
         # same source_id keeps being recorded. A recorder buffers generously (360 s).
         inlet = pylsl.StreamInlet(info, max_buflen=360, max_chunklen=0, recover=True)
         try:
-            full = inlet.info(self.timeout)
-            inlet.open_stream(self.timeout)
+            full = inlet.info(timeout)
+            inlet.open_stream(timeout)
         except (LslTimeoutError, LostError) as err:
             inlet.close_stream()
-            raise StreamError(f"stream '{info.name()}' did not answer within "
-                              f"{self.timeout:g} s: is its source still running?") from err
+            raise StreamError(f"stream '{info.name()}' did not answer within {timeout:g} s: "
+                              "is its source still running?") from err
+        if full.channel_format() not in _FORMAT_NAMES:
+            inlet.close_stream()
+            raise StreamError(f"stream '{info.name()}' has no channel format XDF can "
+                              "store (LSL cf_undefined): fix its source")
         try:
             # The first clock-offset estimate takes about 0.65 s; asking without waiting
             # starts it, so that every stream's runs at once (see start()).
             inlet.time_correction(0.0)
         except (LslTimeoutError, LostError):
             pass
-        self._writer.stream_header(stream_id, full.as_xml())
-        return _Track(stream_id, inlet, full)
+        return inlet, full
 
     def start(self) -> Recorder:
         """Create the file, find and subscribe to the streams, start recording.
@@ -295,29 +321,54 @@ class Recorder:
         RecordError
             The file exists or cannot be created (checked before waiting for streams).
         StreamError
-            A stream did not appear within ``timeout``; the message lists what is
-            visible. No file is left behind.
+            A stream did not appear (or answer) within ``timeout``; the message lists
+            what is visible. No file is left behind. When recording every stream on the
+            network, a stream that vanishes before it answers is skipped instead.
         """
         if self._thread is not None:
             raise RecordError(f"already recording to {self.path}")
         self._writer = XdfWriter(self.path, overwrite=self.overwrite)
         wanted = [*self.streams, *(f"source_id {sid}" for sid in self.source_ids)]
-        logger.info("waiting for %s (up to %g s each)",
-                    ", ".join(wanted) or "any stream", self.timeout)
+        everything = not wanted
+        logger.info("waiting for %s (up to %g s each)", ", ".join(wanted) or "any stream",
+                    self.timeout)
+        # A stream seen on the network a moment ago should answer at once; when recording
+        # everything, one that has gone must not hold up (or end) the recording.
+        answer = min(self.timeout, ANSWER_TIMEOUT_ALL) if everything else self.timeout
+        opened: list[tuple[pylsl.StreamInlet, pylsl.StreamInfo]] = []
         try:
-            for stream_id, info in enumerate(self._resolve(), start=1):
-                self._tracks.append(self._open(stream_id, info))
+            for info in self._resolve():
+                try:
+                    opened.append(self._subscribe(info, answer))
+                except StreamError as err:
+                    if not everything:
+                        raise
+                    logger.warning("skipped: %s", err)
+            for inlet, full in list(opened):
+                measured = _clock_offset(inlet, answer)
+                if measured is not None:
+                    track = _Track(len(self._tracks) + 1, inlet, full)
+                    track.stats.offsets.append(measured)
+                    self._tracks.append(track)
+                    continue
+                problem = (f"stream '{full.name()}' did not answer clock synchronisation "
+                           f"within {answer:g} s: is its source still running?")
+                if not everything:
+                    raise StreamError(problem)
+                logger.warning("skipped: %s", problem)
+                inlet.close_stream()
+                opened.remove((inlet, full))
+            if not self._tracks:
+                raise StreamError(f"none of the streams seen on the network answered within "
+                                  f"{answer:g} s: check them with 'bci streams'")
             for track in self._tracks:
-                measured = track.measure_offset(self.timeout)
-                if measured is None:
-                    raise StreamError(f"stream '{track.stats.name}' did not answer clock "
-                                      f"synchronisation within {self.timeout:g} s: is its "
-                                      "source still running?")
-                self._writer.clock_offset(track.stats.stream_id, *measured)
+                s = track.stats
+                self._writer.stream_header(s.stream_id, track.full_xml)
+                self._writer.clock_offset(s.stream_id, *s.offsets[-1])
             self._writer.flush()
         except BaseException:
-            for track in self._tracks:
-                track.close()
+            for inlet, _ in opened:
+                inlet.close_stream()
             self._tracks = []
             self._writer.discard()
             self._writer = None
@@ -341,19 +392,11 @@ class Recorder:
         except BaseException as err:  # stored, re-raised by stop()
             self.error = err
 
-    def _drain(self) -> None:
+    def _drain(self, writer: XdfWriter) -> None:
         for track in self._tracks:
-            if track.stats.lost:
-                continue
-            try:
-                encoded = track.pull()
-            except LostError:
-                track.stats.lost = True
-                logger.warning("stream '%s' was lost (its source has no source_id to "
-                               "recover it by); recording the others", track.stats.name)
-                continue
+            encoded = track.pull()
             if encoded is not None:
-                self._writer.samples(encoded)
+                writer.samples(encoded)
 
     def _loop(self) -> None:
         writer = self._writer
@@ -363,7 +406,7 @@ class Recorder:
         # inlets at once, and a timed wait costs no CPU (a spinning reader would starve
         # liblsl's own threads on two cores) while making each chunk a fifth of a second.
         while not self._stop.wait(DRAIN_INTERVAL):
-            self._drain()
+            self._drain(writer)
             now = time.monotonic()
             if now >= next_offsets:
                 next_offsets = now + CLOCK_INTERVAL
@@ -397,13 +440,14 @@ class Recorder:
             if writer is not None:
                 try:
                     if self.error is None:
-                        self._drain()
+                        self._drain(writer)
                     for track in self._tracks:
                         s = track.stats
                         writer.stream_footer(s.stream_id, s.first_time, s.last_time,
                                              s.n_samples, s.offsets)
                 finally:
                     writer.close()
+                    self._bytes_written = writer.n_bytes
         except Exception:
             if self.error is None:
                 raise
@@ -423,7 +467,8 @@ class Recorder:
         self.stop()
 
 
-def recorder_for_live(path: str | PathLike[str], setup: Any, **kwargs: Any) -> Recorder:
+def recorder_for_live(path: str | PathLike[str], setup: LiveSetup, **kwargs: Any
+                      ) -> Recorder:
     """A (not yet started) recorder of a live session's signal, markers and decisions.
 
     Streams are picked by ``source_id`` where they have one (so another stream of the
