@@ -81,6 +81,10 @@ def _replay_sources(args: argparse.Namespace) -> list:
     return sources_from_file(args.file, name=args.name)
 
 
+#: Seconds a finished replay keeps its outlets open so receivers get the last samples.
+REPLAY_LINGER = 1.0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from bci.replay import Player
     from bci.replay.faults import parse_faults
@@ -108,6 +112,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
             if args.duration is not None and time.monotonic() - started >= args.duration:
                 break
             player.wait(0.2)
+        if not player.is_running():
+            # The end of the file: give receivers a moment to take the last chunks
+            # before the outlets go (withdrawing an outlet drops data still in flight).
+            time.sleep(REPLAY_LINGER)
     except KeyboardInterrupt:
         log.info("interrupted")
     finally:
