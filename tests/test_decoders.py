@@ -47,6 +47,7 @@ from bci.decoders import (
 )
 from bci.decoders.filterbank import causal_filter, design_bandpass
 from bci.decoders.ssvep import canonical_correlations, sinusoid_references
+from bci.dsp import band_power as dsp_band_power
 from bci.errors import ConfigError
 
 SSVEP_FREQS = {"13Hz": 13.0, "17Hz": 17.0, "21Hz": 21.0}
@@ -426,6 +427,38 @@ def test_band_power_measures_a_sinusoid():
     theta = np.tile(1e-5 * np.sin(2 * np.pi * 6.0 * t), (1, 2, 1))
     assert BandRatio(sfreq).fit().predict(theta)[0] > 1e3  # theta over (almost no) beta
     assert BandPower(sfreq).fit().predict(np.zeros((1, 2, 512)))[0] == -30.0  # finite floor
+
+
+def test_band_power_decoders_run_the_dsp_engine(tmp_path):
+    rng = np.random.default_rng(7)
+    sfreq, bands = 160.0, {"theta": (4, 8), "alpha": (8, 12), "beta": (13, 30)}
+    X = rng.standard_normal((5, 3, 320)) * 1e-5
+    for relative in (False, True):
+        decoder = BandPower(sfreq, bands, relative=relative).fit(X)
+        want = dsp_band_power(X, sfreq, bands, relative=relative)  # (n_epochs, bands, ch)
+        assert_array_equal(decoder.transform(X), want.reshape(len(X), -1))
+        # one window at a time (live) gives the bits of the batch (offline)
+        assert_array_equal(
+            np.concatenate([decoder.transform(x[np.newaxis]) for x in X]), decoder.transform(X)
+        )
+    ratio = BandRatio(sfreq, log=True).fit(X).transform(X)
+    theta, beta = dsp_band_power(X, sfreq, [(4, 8), (13, 30)], log=False).transpose(1, 0, 2)
+    assert_array_equal(ratio, np.log10(theta / beta))
+    # the engines cached by transform are neither saved nor shared with clones
+    decoder = BandPower(sfreq, bands).fit(X)
+    decoder.transform(X[..., :160])
+    decoder.transform(X)
+    sio.dump(decoder, tmp_path / "model.skops")
+    assert set(sio.get_untrusted_types(file=tmp_path / "model.skops")) <= set(TRUSTED_TYPES)
+    loaded = sio.load(tmp_path / "model.skops", trusted=list(TRUSTED_TYPES))
+    assert_array_equal(loaded.transform(X), decoder.transform(X))
+    assert_array_equal(clone(decoder).fit().transform(X), decoder.transform(X))
+    # set_params without a new fit is honoured, not served from a stale engine
+    decoder.set_params(log=False)
+    assert_allclose(np.log10(decoder.transform(X)), loaded.transform(X))
+    # a band with no bin at the window's resolution says so at transform
+    with pytest.raises(ValueError, match="no frequency bin"):
+        BandPower(sfreq, {"x": (10.2, 10.8)}).fit().transform(X)
 
 
 def test_emg_features_follow_their_definitions():

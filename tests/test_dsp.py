@@ -33,6 +33,7 @@ from bci.dsp import (
     design_notch,
     stack_sos,
 )
+from bci.dsp.band_power import POWER_FLOOR
 from bci.errors import ConfigError
 
 EEGMMIDB_RUN = "physionet-eegmmidb/S001/S001R04.edf"
@@ -509,8 +510,21 @@ def test_band_power_of_a_sine():
     relative = band_power(x, fs, bands, log=False, relative=True)
     assert relative[0, 0] > 0.99
     logged = band_power(x, fs, bands)
-    np.testing.assert_allclose(logged[:, 0], np.log10(power[:, 0]))
+    # log10 of the power, floored at 1e-30 V² (the sine's beta leakage is ~1e-40)
+    np.testing.assert_allclose(logged[:, 0], np.log10(np.maximum(power[:, 0], POWER_FLOOR)))
     assert np.isfinite(logged).all()  # the flat channel: floored, not -inf
+
+
+def _welch_band_power(x, sfreq, bands, relative):
+    """The reference: scipy.signal.welch, summed over each band's bins, edges included."""
+    freqs, psd = scipy.signal.welch(x, fs=sfreq, nperseg=min(x.shape[-1], round(sfreq)))
+    df = freqs[1] - freqs[0]
+    power = np.stack(
+        [psd[..., (freqs >= lo) & (freqs <= hi)].sum(-1) * df for lo, hi in bands.values()]
+    )
+    if relative:
+        power = power / (psd[..., freqs > 0].sum(-1) * df)
+    return np.log10(power)
 
 
 @pytest.mark.parametrize("seconds", [0.2, 1.0, 2.0, 3.3])
@@ -521,9 +535,40 @@ def test_precomputed_band_power_equals_welch(synthetic: Signal, seconds, relativ
     bands = {"theta": [4, 8], "alpha": [8, 13], "beta": [13, 30]}
     if seconds < 0.5:
         bands = {"low": [0, 40], "high": [40, 125]}
-    want = band_power(window, synthetic.sfreq, bands, relative=relative)
+    want = _welch_band_power(window, synthetic.sfreq, bands, relative)
     got = BandPower(synthetic.sfreq, bands, n, relative=relative)(window)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_array_equal(
+        band_power(window, synthetic.sfreq, bands, relative=relative), got
+    )
+
+
+def test_band_power_of_stacked_windows_equals_one_window_at_a_time(synthetic: Signal):
+    # the decoders transform a batch offline and one window live: the bits must agree
+    n = int(synthetic.sfreq)
+    windows = np.stack([synthetic.data[:, i : i + n] for i in range(0, 20 * 37, 37)])
+    engine = BandPower(synthetic.sfreq, {"alpha": [8, 12], "beta": [13, 30]}, n, relative=True)
+    stacked = engine(windows)
+    assert stacked.shape == (20, 2, synthetic.data.shape[0])
+    np.testing.assert_array_equal(stacked, np.stack([engine(w) for w in windows]))
+
+
+def test_band_edges_are_inclusive_and_the_log_floor_is_minus_30():
+    fs = 250.0
+    t = np.arange(int(fs)) / fs  # one second: 1 Hz bins at exactly 0, 1, 2, ... Hz
+    engine = BandPower(fs, {"alpha": [8, 12], "beta": [13, 30]}, t.size, log=False)
+    assert engine.freqs_[12] == 12.0
+    twelve = engine(np.sin(2 * np.pi * 12.0 * t)[np.newaxis])[:, 0]
+    # Hann spreads a 12 Hz sine's power (1/2) over the 11, 12 and 13 Hz bins as 1:4:1:
+    # [8, 12] holds the 11 and 12 Hz bins (half-open [8, 12) would hold only 1/6), and
+    # [13, 30] the 13 Hz bin
+    assert twelve[0] == pytest.approx(5 / 6 * 0.5, rel=1e-6)
+    assert twelve[1] == pytest.approx(1 / 6 * 0.5, rel=1e-6)
+    # the 12 Hz bin counts in both bands that share that edge
+    shared = band_power(np.sin(2 * np.pi * 12.0 * t)[np.newaxis], fs, [[8, 12], [12, 16]])
+    np.testing.assert_allclose(shared[0], shared[1], rtol=1e-12)  # 11+12 vs 12+13 Hz
+    assert band_power(np.zeros((2, 250)), fs, {"alpha": [8, 12]}).tolist() == [[-30.0, -30.0]]
+    assert POWER_FLOOR == 1e-30
 
 
 @pytest.mark.parametrize(

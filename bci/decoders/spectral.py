@@ -11,41 +11,32 @@ contract, shared by every continuous decoder in bci:
   band, in the order the bands were given);
 - ``predict(X)`` is the same as ``decision_function(X)``; there are no ``classes_``.
 
-Power is estimated with Welch's method (Hann window, segments of one second or the whole
-window if shorter, 50 % overlap), integrated over the band: the unit is V² (absolute), or
-a fraction of the power over all frequencies above 0 Hz (``relative=True``). ``log=True``
-takes ``log10`` of it (bels), floored at 1e-30 so that a flat channel gives a finite value.
+Power comes from the one band-power engine, :class:`bci.dsp.BandPower` (Welch's method as
+``scipy.signal.welch``: Hann window, segments of one second or the whole window if
+shorter, 50 % overlap), integrated over the band with **both edges included** (``[8, 12]``
+sums the 8 to 12 Hz bins): the unit is V² (absolute), or a fraction of the power over all
+frequencies above 0 Hz (``relative=True``). ``log=True`` takes ``log10`` of it (bels),
+floored at :data:`~bci.dsp.band_power.POWER_FLOOR` = 1e-30 so that a flat channel gives a
+finite value (-30). The engine is built once per window length, on the first
+``transform`` of that length, and is not part of the saved model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.signal import welch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from bci.decoders.base import check_epochs
+from bci.dsp.band_power import POWER_FLOOR, check_band
+from bci.dsp.band_power import BandPower as WindowBandPower
 
-#: Powers below this (V², or fraction) are clipped before the log, so flat input stays finite.
-POWER_FLOOR = 1e-30
-
-
-def _check_band(name: str, band: Sequence[float], sfreq: float) -> tuple[float, float]:
-    """Return ``band`` as ``(low, high)`` floats, or raise if it does not fit the rate."""
-    try:
-        lo, hi = (float(edge) for edge in band)
-    except (TypeError, ValueError):
-        raise ValueError(f"band {name!r} must be [low, high] in Hz, got {band!r}") from None
-    nyquist = sfreq / 2.0
-    if not 0.0 <= lo < hi <= nyquist:
-        raise ValueError(
-            f"band {name!r} = [{lo}, {hi}] Hz must satisfy 0 <= low < high <= Nyquist "
-            f"({nyquist} Hz at sfreq={sfreq})"
-        )
-    return lo, hi
+#: Window lengths whose engine is kept; a live decoder sees one, a test a few.
+_MAX_ENGINES = 8
 
 
 def _check_sfreq(sfreq: float) -> float:
@@ -55,51 +46,40 @@ def _check_sfreq(sfreq: float) -> float:
     return sfreq
 
 
-def welch_psd(X: NDArray[np.float64], sfreq: float) -> tuple[NDArray, NDArray]:
-    """Power spectral density of each epoch and channel (Welch, one-second Hann segments).
+class _EngineCache:
+    """Per-window-length :class:`bci.dsp.BandPower` engines, built on demand.
 
-    Parameters
-    ----------
-    X : ndarray, shape (n_epochs, n_channels, n_times)
-        Epochs in volts.
-    sfreq : float
-        Sampling rate in Hz.
-
-    Returns
-    -------
-    freqs : ndarray, shape (n_freqs,)
-    psd : ndarray, shape (n_epochs, n_channels, n_freqs)
-        V²/Hz.
+    ``fit`` starts an empty cache; ``transform`` adds the engine of a window length the
+    first time it sees it. The cache is derived from the parameters, not fitted state: it
+    is left out of pickles and ``skops`` files (``__getstate__``) and comes back empty on
+    load (``__setstate__``), so a saved decoder holds only plain parameters and arrays.
     """
-    nperseg = int(min(X.shape[-1], round(sfreq)))
-    return welch(X, fs=sfreq, nperseg=nperseg, axis=-1)
+
+    def _engine(self, n_times: int, bands: Mapping[str, Sequence[float]], **kwargs: Any):
+        # bands come from fit, which empties the cache; the key holds the parameters the
+        # engine bakes in that set_params could change without a new fit
+        key = (n_times, self.sfreq, *kwargs.values())
+        engines = self._engines
+        engine = engines.get(key)
+        if engine is None:
+            engine = WindowBandPower(self.sfreq, bands, n_times, **kwargs)
+            if len(engines) >= _MAX_ENGINES:
+                engines.pop(next(iter(engines)))
+            engines[key] = engine
+        return engine
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state = dict(state)  # BaseEstimator may return __dict__ itself
+        state.pop("_engines", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._engines = {}
 
 
-def _band_power(
-    freqs: NDArray, psd: NDArray, band: tuple[float, float], name: str
-) -> NDArray[np.float64]:
-    """Integrate ``psd`` over ``band`` (inclusive edges): ``(n_epochs, n_channels)`` V²."""
-    mask = (freqs >= band[0]) & (freqs <= band[1])
-    if not mask.any():
-        df = freqs[1] - freqs[0] if freqs.size > 1 else float("nan")
-        raise ValueError(
-            f"band {name!r} = {list(band)} Hz holds no frequency bin at this window length "
-            f"(resolution {df:.3g} Hz): widen the band or lengthen the window"
-        )
-    df = freqs[1] - freqs[0]
-    return psd[..., mask].sum(axis=-1) * df
-
-
-def _total_power(freqs: NDArray, psd: NDArray) -> NDArray[np.float64]:
-    df = freqs[1] - freqs[0]
-    return psd[..., freqs > 0].sum(axis=-1) * df
-
-
-def _log10(power: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.log10(np.maximum(power, POWER_FLOOR))
-
-
-class BandPower(TransformerMixin, BaseEstimator):
+class BandPower(_EngineCache, TransformerMixin, BaseEstimator):
     """Power in one or more frequency bands, per channel; training-free.
 
     Parameters
@@ -123,7 +103,8 @@ class BandPower(TransformerMixin, BaseEstimator):
     Notes
     -----
     ``transform`` orders features band by band: all channels of the first band, then all
-    channels of the next. ``decision_function`` averages over channels.
+    channels of the next. ``decision_function`` averages over channels. Bands include
+    both edges; the numbers are those of :func:`bci.dsp.band_power` (the same engine).
     """
 
     def __init__(
@@ -158,8 +139,9 @@ class BandPower(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"bands must be a non-empty mapping name -> [low, high], got {bands!r}"
             )
-        self.bands_ = {str(name): _check_band(name, band, sfreq) for name, band in bands.items()}
+        self.bands_ = {str(name): check_band(name, band, sfreq) for name, band in bands.items()}
         self.n_channels_ = None if X is None else check_epochs(X).shape[1]
+        self._engines = {}
         return self
 
     def transform(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -176,15 +158,8 @@ class BandPower(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "bands_")
         X = check_epochs(X, n_channels=self.n_channels_, min_times=2)
-        freqs, psd = welch_psd(X, self.sfreq)
-        powers = np.stack(
-            [_band_power(freqs, psd, band, name) for name, band in self.bands_.items()], axis=1
-        )  # (n_epochs, n_bands, n_channels)
-        if self.relative:
-            powers = powers / np.maximum(_total_power(freqs, psd), POWER_FLOOR)[:, np.newaxis]
-        if self.log:
-            powers = _log10(powers)
-        return powers.reshape(len(X), -1)
+        engine = self._engine(X.shape[-1], self.bands_, log=self.log, relative=self.relative)
+        return engine(X).reshape(len(X), -1)  # (n_epochs, n_bands, n_channels), flattened
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """The continuous value: band power averaged over channels.
@@ -231,7 +206,7 @@ class BandPower(TransformerMixin, BaseEstimator):
         return self.decision_function(X)
 
 
-class BandRatio(TransformerMixin, BaseEstimator):
+class BandRatio(_EngineCache, TransformerMixin, BaseEstimator):
     """Ratio of the power in two bands per channel (e.g. theta/beta); training-free.
 
     Parameters
@@ -280,9 +255,10 @@ class BandRatio(TransformerMixin, BaseEstimator):
         self : BandRatio
         """
         sfreq = _check_sfreq(self.sfreq)
-        self.numerator_ = _check_band("numerator", self.numerator, sfreq)
-        self.denominator_ = _check_band("denominator", self.denominator, sfreq)
+        self.numerator_ = check_band("numerator", self.numerator, sfreq)
+        self.denominator_ = check_band("denominator", self.denominator, sfreq)
         self.n_channels_ = None if X is None else check_epochs(X).shape[1]
+        self._engines = {}
         return self
 
     def transform(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -299,11 +275,10 @@ class BandRatio(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "numerator_")
         X = check_epochs(X, n_channels=self.n_channels_, min_times=2)
-        freqs, psd = welch_psd(X, self.sfreq)
-        num = _band_power(freqs, psd, self.numerator_, "numerator")
-        den = _band_power(freqs, psd, self.denominator_, "denominator")
+        bands = {"numerator": self.numerator_, "denominator": self.denominator_}
+        num, den = np.moveaxis(self._engine(X.shape[-1], bands, log=False)(X), 1, 0)
         ratio = num / np.maximum(den, POWER_FLOOR)
-        return _log10(ratio) if self.log else ratio
+        return np.log10(np.maximum(ratio, POWER_FLOOR)) if self.log else ratio
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """The continuous value: the per-channel ratio averaged over channels.
