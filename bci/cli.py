@@ -156,10 +156,30 @@ def cmd_live(args: argparse.Namespace) -> int:
     from bci.pipeline.stats import format_stats
 
     spec = load_spec(args.spec)
+    on_decision = _print_decision if args.print_decisions else None
+    osc = None
+    if args.osc:
+        from bci.feedback.osc import parse_osc_address
+        from bci.postprocess import GestureOscSender
+
+        osc = GestureOscSender(parse_osc_address(args.osc), prefix=args.osc_prefix)
+        printer = on_decision
+
+        def on_decision(decision, latency_ms: float) -> None:
+            if printer is not None:
+                printer(decision, latency_ms)
+            osc.send(decision.scores, decision.gesture or str(decision.label or ""),
+                     decision.events)
+
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
-    setup = open_live(spec, args.stream, markers=args.markers, out_stream=args.out_stream,
-                      timeout=args.timeout,
-                      on_decision=_print_decision if args.print_decisions else None)
+    try:
+        setup = open_live(spec, args.stream, markers=args.markers,
+                          out_stream=args.out_stream, timeout=args.timeout,
+                          on_decision=on_decision)
+    except BaseException:
+        if osc is not None:
+            osc.close()
+        raise
     session = setup.session
     recorder = None
     if args.record:
@@ -184,6 +204,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             if recorder is not None:
                 recorder.stop()
             setup.close()
+            if osc is not None:
+                osc.close()
     snapshot = session.stats.snapshot()
     sys.stderr.write(format_stats(snapshot) + "\n")
     if args.stats:
@@ -395,6 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print every decision on stdout")
     p.add_argument("--record", default=None, metavar="FILE.xdf",
                    help="record the signal, markers and decisions to XDF")
+    p.add_argument("--osc", metavar="HOST:PORT", default=None,
+                   help="also send every decision over OSC: /bci/scores, /bci/gesture, and "
+                        "/bci/onset, /bci/offset with [postprocess]")
+    p.add_argument("--osc-prefix", default="/bci",
+                   help="OSC address prefix (default /bci)")
     COMMANDS["live"] = cmd_live
 
     p = sub.add_parser("train", help="fit a pipeline on calibration recordings")

@@ -26,7 +26,8 @@ from bci.feedback.cli import add_arguments, main, run
 _LAZY = {
     "ArtifactDetector": "artifacts", "CheckedPipeline": "artifacts",
     "BaselineNormaliser": "normaliser",
-    "OscAddress": "osc", "OscSender": "osc", "parse_osc_address": "osc",
+    "OscAddress": "osc", "OscSender": "osc", "FeedbackOscSender": "osc",
+    "parse_osc_address": "osc",
     "FEEDBACK_CHANNELS": "outlet", "FeedbackOutlet": "outlet",
     "FeedbackSample": "processor", "NeurofeedbackProcessor": "processor",
     "FeedbackSettings": "protocol", "Protocol": "protocol", "load_protocol": "protocol",
@@ -37,12 +38,34 @@ _LAZY = {
     "plot_session": "summary", "session_summary": "summary", "write_summary": "summary",
 }
 
-__all__ = ["FEEDBACK_CHANNELS", "ArtifactDetector", "BaselineNormaliser", "CheckedPipeline",
-           "DwellReward", "FeedbackOutlet", "FeedbackRun", "FeedbackSample",
-           "FeedbackSession", "FeedbackSettings", "NeurofeedbackProcessor", "OscAddress",
-           "OscSender", "Protocol", "add_arguments", "build_feedback", "load_protocol",
-           "main", "parse_osc_address", "parse_protocol", "plot_session", "run",
-           "run_feedback_offline", "session_summary", "write_summary"]
+__all__ = [
+    "FEEDBACK_CHANNELS",
+    "ArtifactDetector",
+    "BaselineNormaliser",
+    "CheckedPipeline",
+    "DwellReward",
+    "FeedbackOscSender",
+    "FeedbackOutlet",
+    "FeedbackRun",
+    "FeedbackSample",
+    "FeedbackSession",
+    "FeedbackSettings",
+    "NeurofeedbackProcessor",
+    "OscAddress",
+    "OscSender",
+    "Protocol",
+    "add_arguments",
+    "build_feedback",
+    "load_protocol",
+    "main",
+    "parse_osc_address",
+    "parse_protocol",
+    "plot_session",
+    "run",
+    "run_feedback_offline",
+    "session_summary",
+    "write_summary",
+]
 
 
 def __getattr__(name: str) -> object:

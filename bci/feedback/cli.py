@@ -128,13 +128,14 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
     # Import the decoders (seconds on a busy machine) before subscribing, or the stream
     # piles up a backlog (as in bci.pipeline.live.open_live).
     import bci.decoders  # noqa: F401
-    from bci.feedback.osc import OscSender
+    from bci.feedback.osc import FeedbackOscSender
     from bci.feedback.outlet import FeedbackOutlet
     from bci.feedback.session import FeedbackSession, build_feedback
     from bci.feedback.summary import session_summary
     from bci.stream.inlet import Inlet
 
-    osc = OscSender(osc_address, prefix=args.osc_prefix) if osc_address else None
+    osc = (FeedbackOscSender(osc_address, prefix=args.osc_prefix) if osc_address
+           else None)
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
     inlet = Inlet(args.stream, timeout=args.timeout, ring_seconds=0.0)
     outlet = None

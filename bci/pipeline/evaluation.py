@@ -38,11 +38,23 @@ def evaluate_source(model: Model, source: ReplaySource) -> dict:
         if true is None and segments:
             length = int(round(config.window * source.sfreq))
             true = segment_label(d.stop_index - length, d.stop_index, segments)
-        rows.append({"time": d.window_end, "predicted": d.label, "true": true,
-                     "scores": [float(s) for s in d.scores]})
+        row = {"time": d.window_end, "predicted": d.label, "true": true,
+               "scores": [float(s) for s in d.scores]}
+        if d.gesture is not None:
+            row["gesture"] = d.gesture
+            row["events"] = [f"{e.kind}:{e.gesture}" for e in d.events]
+        rows.append(row)
     duration = source.n_times / source.sfreq
-    return {"file": source.name, "decisions": rows, "signal_seconds": duration,
-            "elapsed_seconds": elapsed, "stats": pipeline.stats.snapshot()}
+    result = {"file": source.name, "decisions": rows, "signal_seconds": duration,
+              "elapsed_seconds": elapsed, "stats": pipeline.stats.snapshot()}
+    if pipeline.stabiliser is not None and config.mode == "sliding":
+        from bci.postprocess import gesture_metrics
+
+        events = [e for d in decisions for e in d.events]
+        result["gestures"] = gesture_metrics(decisions, events, segments, sfreq=source.sfreq,
+                                             window=config.window,
+                                             rest=pipeline.stabiliser.rest)
+    return result
 
 
 def score(rows: list[dict], classes: list[str]) -> dict:
@@ -85,7 +97,14 @@ def evaluate(model: Model, paths: Sequence[str | Path]) -> dict:
         signal_seconds += result["signal_seconds"]
         elapsed += result["elapsed_seconds"]
     pooled = score(rows, model.classes)
-    return {"classes": model.classes, **pooled,
+    gestures: dict = {}
+    if any("gestures" in f for f in files):
+        from bci.postprocess import METRIC_KEYS, pool_gesture_metrics
+
+        detail = pool_gesture_metrics([f["gestures"] for f in files if "gestures" in f])
+        # The four headline figures at the top level, their counts under "gestures".
+        gestures = {**{k: detail[k] for k in METRIC_KEYS}, "gestures": detail}
+    return {"classes": model.classes, **pooled, **gestures,
             "decisions_per_second": len(rows) / signal_seconds if signal_seconds else 0.0,
             "signal_seconds": signal_seconds, "elapsed_seconds": elapsed,
             "speed_x_realtime": signal_seconds / elapsed if elapsed else float("inf"),

@@ -83,7 +83,8 @@ def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None 
                 out_stream, classes=pipeline.classes, score_names=pipeline.score_names,
                 source_id=source_id or uuid.uuid4().hex,
                 metadata={"input_stream": d.name, "pipeline": config.name or config.origin,
-                          "budget_ms": dict(config.budget)})
+                          "budget_ms": dict(config.budget)},
+                rest=pipeline.stabiliser.rest if pipeline.stabiliser is not None else None)
     except BaseException:
         inlet.close()
         if marker_inlet is not None:

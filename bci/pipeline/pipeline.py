@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -43,6 +44,12 @@ class Pipeline:
         Seconds between timestamps, when a replay runs faster than the nominal rate.
     windows_only : bool
         Build no decoder: :meth:`windows_of` cuts the windows training needs.
+
+    Attributes
+    ----------
+    stabiliser : GestureStabiliser or None
+        With ``[postprocess]``: turns each decision into the stable gesture and its
+        onsets/offsets (``Decision.gesture``, ``Decision.events``), in signal time.
     """
 
     def __init__(self, config: PipelineConfig, *, sfreq: float, ch_names: Sequence[str],
@@ -83,6 +90,16 @@ class Pipeline:
         if decoder is not None and self.classes is None:
             self.score_names = _feature_names(decoder, self.filters.ch_names_out,
                                               self._window_samples(config))
+        self.stabiliser = None
+        if config.postprocess is not None and decoder is not None:
+            from bci.postprocess import GestureStabiliser
+
+            if self.classes is None:
+                raise ConfigError(f"{config.origin}: [postprocess] needs a decoder with "
+                                  f"classes, and '{config.decoder['kind']}' gives a "
+                                  "continuous output: remove [postprocess]")
+            self.stabiliser = GestureStabiliser.from_config(
+                config.postprocess, self.classes, self.sfreq, origin=config.origin)
         self.stats = LatencyStats({"filters": config.budget.get("chunk"),
                                    "decoder": config.budget.get("decoder"),
                                    "end_to_end": config.budget.get("end_to_end")})
@@ -173,7 +190,14 @@ class Pipeline:
             if self._touches_repaired(window):
                 self.stats.count("withheld_windows")
                 continue
-            decisions.append(self.decide(window))
+            decision = self.decide(window)
+            if self.stabiliser is not None:
+                events = self.stabiliser.update(decision)
+                decision = replace(decision, gesture=self.stabiliser.current,
+                                   events=tuple(events))
+                if events:
+                    self.stats.count("gesture_events", len(events))
+            decisions.append(decision)
         return decisions
 
     def _touches_repaired(self, window: Window) -> bool:

@@ -2,7 +2,8 @@
 
 :class:`GestureStabiliser` turns a stream of window decisions into stable gestures with
 onset and offset events (the ``[postprocess]`` table); :func:`gesture_metrics` scores
-them against labelled recordings. See ``docs/emg-gestures.md``.
+them against labelled recordings; :class:`GestureRelay` sends the events on (LSL markers,
+OSC) from a live session. See ``docs/emg-gestures.md``.
 """
 
 from bci.postprocess.gestures import (
@@ -12,7 +13,21 @@ from bci.postprocess.gestures import (
     GestureStabiliser,
     stabilise,
 )
-from bci.postprocess.metrics import METRIC_KEYS, gesture_metrics, stable_from_events
+from bci.postprocess.metrics import (
+    METRIC_KEYS,
+    gesture_metrics,
+    pool_gesture_metrics,
+    stable_from_events,
+)
+from bci.postprocess.outputs import (
+    GestureMarkerOutlet,
+    GestureOscSender,
+    GestureRelay,
+    gesture_marker,
+    parse_gesture_marker,
+)
 
 __all__ = ["KINDS", "METRIC_KEYS", "POSTPROCESS_DEFAULTS", "GestureEvent",
-           "GestureStabiliser", "gesture_metrics", "stabilise", "stable_from_events"]
+           "GestureMarkerOutlet", "GestureOscSender", "GestureRelay", "GestureStabiliser",
+           "gesture_marker", "gesture_metrics", "parse_gesture_marker",
+           "pool_gesture_metrics", "stabilise", "stable_from_events"]

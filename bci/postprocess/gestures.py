@@ -26,12 +26,15 @@ recording replayed at any speed, or run offline, gives the very same events.
 The ``[postprocess]`` table::
 
     [postprocess]
-    kind = "majority"     # or "hysteresis"
+    kind = "hysteresis"   # or "majority" (the default)
     votes = 5             # decisions voted over (majority) or averaged (hysteresis)
     dwell = 0.15          # seconds a new candidate must hold before it is output
     rest = "rest"         # the class that means "no gesture"
     enter = 0.6           # hysteresis only: mean probability that starts a gesture
     exit = 0.4            # hysteresis only: mean probability below which it ends
+
+Defaults are those shown, except ``kind``; ``enter`` and ``exit`` are refused with
+``kind = "majority"``.
 """
 
 from __future__ import annotations

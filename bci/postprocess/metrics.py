@@ -27,10 +27,13 @@ gives them. Every time is taken from sample indices (a decision's newest sample 
     earlier), else the first onset of that gesture inside the segment. Segments with
     neither are counted in ``n_missed_onsets``. None when no segment got an onset.
 
-Counts that qualify the figures come with them: ``n_windows_scored``,
-``n_gesture_segments``, ``n_missed_onsets``, ``n_false_activations``, ``n_onsets`` (all
-gesture onsets of the run, labelled or not: more than ``n_gesture_segments`` means extra
-activations during transitions or wrong gestures) and ``rest_minutes``.
+Counts that qualify the figures come with them: ``n_windows_scored`` and
+``n_windows_correct``, ``n_gesture_segments`` and ``n_gestures_correct``,
+``n_missed_onsets``, ``n_false_activations``, ``n_onsets`` (every gesture onset of the
+run, labelled time or not: more than ``n_gesture_segments`` means extra activations,
+during transitions or of wrong gestures), ``rest_minutes`` and ``onset_latencies_ms``
+(one per gesture segment, None where missed). :func:`pool_gesture_metrics` combines
+recordings from these counts.
 """
 
 from __future__ import annotations
@@ -97,15 +100,13 @@ def gesture_metrics(decisions: Sequence[WindowDecision],
     Returns
     -------
     dict
-        The keys of :data:`METRIC_KEYS` (definitions in the module notes) and the counts
-        ``n_windows_scored``, ``n_gesture_segments``, ``n_missed_onsets``,
-        ``n_false_activations``, ``n_onsets``, ``rest_minutes``. Undefined figures are
-        None.
+        The keys of :data:`METRIC_KEYS` (definitions in the module notes), then the
+        counts behind them (module notes). Undefined figures are None.
     """
     decisions = list(decisions)
     stable = list(stable)
     events: list[GestureEvent]
-    if stable and isinstance(stable[0], GestureEvent):
+    if not stable or isinstance(stable[0], GestureEvent):  # events (maybe none at all)
         events = stable  # type: ignore[assignment]
         labels = stable_from_events(decisions, events, rest)
     else:
@@ -129,7 +130,7 @@ def gesture_metrics(decisions: Sequence[WindowDecision],
 
     gesture_segments = [(i, s) for i, s in enumerate(segments) if s[2] != rest]
     right = 0
-    latencies: list[float] = []
+    latencies: list[float | None] = []
     onsets = [e for e in events if e.kind == "onset"]
     for i, (a, b, name) in gesture_segments:
         inside = np.flatnonzero((newest >= a) & (newest < b))
@@ -141,26 +142,68 @@ def gesture_metrics(decisions: Sequence[WindowDecision],
                           and np.sum(counts == best) == 1)
         previous_end = segments[i - 1][1] if i > 0 else 0
         onset = _first_onset(events, name, a, b, previous_end)
-        if onset is not None:
-            latencies.append((onset.stop_index - 1 - a) / sfreq * 1e3)
+        latencies.append(None if onset is None
+                         else (onset.stop_index - 1 - a) / sfreq * 1e3)
 
     rest_segments = [(a, b) for a, b, name in segments if name == rest]
     rest_samples = sum(b - a for a, b in rest_segments)
     false = sum(1 for e in onsets
                 if any(a <= e.stop_index - 1 < b for a, b in rest_segments))
     rest_minutes = rest_samples / sfreq / 60.0
-    n_gestures = len(gesture_segments)
+    return _summary(n_windows_scored=scored, n_windows_correct=correct,
+                    n_gesture_segments=len(gesture_segments), n_gestures_correct=right,
+                    n_false_activations=false, n_onsets=len(onsets),
+                    rest_minutes=rest_minutes, onset_latencies_ms=latencies)
+
+
+def pool_gesture_metrics(results: Sequence[dict]) -> dict:
+    """The figures of several recordings taken together (not averaged per recording).
+
+    Parameters
+    ----------
+    results : sequence of dict
+        :func:`gesture_metrics` results, one per recording.
+
+    Returns
+    -------
+    dict
+        As :func:`gesture_metrics`: ratios of the summed counts, the median of every
+        segment's latency.
+    """
+    def total(key: str) -> int:
+        return sum(r[key] for r in results)
+
+    return _summary(n_windows_scored=total("n_windows_scored"),
+                    n_windows_correct=total("n_windows_correct"),
+                    n_gesture_segments=total("n_gesture_segments"),
+                    n_gestures_correct=total("n_gestures_correct"),
+                    n_false_activations=total("n_false_activations"),
+                    n_onsets=total("n_onsets"),
+                    rest_minutes=sum(r["rest_minutes"] for r in results),
+                    onset_latencies_ms=[x for r in results for x in r["onset_latencies_ms"]])
+
+
+def _summary(*, n_windows_scored: int, n_windows_correct: int, n_gesture_segments: int,
+             n_gestures_correct: int, n_false_activations: int, n_onsets: int,
+             rest_minutes: float, onset_latencies_ms: list[float | None]) -> dict:
+    found = [x for x in onset_latencies_ms if x is not None]
     return {
-        "window_accuracy": correct / scored if scored else None,
-        "gesture_accuracy": right / n_gestures if n_gestures else None,
-        "false_activations_per_min": false / rest_minutes if rest_samples else None,
-        "onset_latency_ms": float(np.median(latencies)) if latencies else None,
-        "n_windows_scored": scored,
-        "n_gesture_segments": n_gestures,
-        "n_missed_onsets": n_gestures - len(latencies),
-        "n_false_activations": false,
-        "n_onsets": len(onsets),
+        "window_accuracy": (n_windows_correct / n_windows_scored
+                            if n_windows_scored else None),
+        "gesture_accuracy": (n_gestures_correct / n_gesture_segments
+                             if n_gesture_segments else None),
+        "false_activations_per_min": (n_false_activations / rest_minutes
+                                      if rest_minutes > 0 else None),
+        "onset_latency_ms": float(np.median(found)) if found else None,
+        "n_windows_scored": n_windows_scored,
+        "n_windows_correct": n_windows_correct,
+        "n_gesture_segments": n_gesture_segments,
+        "n_gestures_correct": n_gestures_correct,
+        "n_missed_onsets": len(onset_latencies_ms) - len(found),
+        "n_false_activations": n_false_activations,
+        "n_onsets": n_onsets,
         "rest_minutes": rest_minutes,
+        "onset_latencies_ms": onset_latencies_ms,
     }
 
 
@@ -197,4 +240,4 @@ def _events_from_stable(decisions: Sequence[WindowDecision], labels: Sequence[st
     return events
 
 
-__all__ = ["METRIC_KEYS", "gesture_metrics", "stable_from_events"]
+__all__ = ["METRIC_KEYS", "gesture_metrics", "pool_gesture_metrics", "stable_from_events"]
