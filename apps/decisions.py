@@ -149,14 +149,24 @@ class DecisionsPanel(QtWidgets.QWidget):
             self.gauge.setFormat(f"{newest:.4g}   (range {low:.3g} … {high:.3g})")
             self.current.setText(f"{newest:.4g}")
         else:
-            self.class_curve.setData(x, values)
             index = int(round(newest))
             label = (state.classes[index] if 0 <= index < len(state.classes)
                      else f"{newest:g}")
             score = ""
             if 0 <= index < len(state.score_rows):
                 score = f" ({data[state.score_rows[index], -1]:.2f})"
-            self.current.setText(f"{label}{score}")
+            gesture_row = state.columns.get("gesture")
+            if gesture_row is None:
+                self.class_curve.setData(x, values)
+                self.current.setText(f"{label}{score}")
+            else:
+                # A [postprocess] pipeline: plot and name the stable gesture, which is
+                # what an application acts on; the raw window class stays in the text.
+                stable = data[gesture_row]
+                self.class_curve.setData(x, stable)
+                g = int(round(float(stable[-1])))
+                name = state.classes[g] if 0 <= g < len(state.classes) else "?"
+                self.current.setText(f"gesture: {name}   (window: {label}{score})")
         return True
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
