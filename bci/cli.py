@@ -155,6 +155,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from bci.pipeline.live import load_spec, open_live
     from bci.pipeline.stats import format_stats
 
+    _one_blas_thread()
     spec = load_spec(args.spec)
     on_decision = _print_decision if args.print_decisions else None
     osc = None
@@ -182,15 +183,15 @@ def cmd_live(args: argparse.Namespace) -> int:
         raise
     session = setup.session
     recorder = None
-    if args.record:
-        from bci.record import recorder_for_live
-
-        recorder = recorder_for_live(args.record, setup).start()
-        log.info("recording signal, markers and decisions to %s", args.record)
-    log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream, args.out_stream)
-    started = time.monotonic()
-    session.start()
     try:
+        if args.record:
+            from bci.record import recorder_for_live
+
+            recorder = recorder_for_live(args.record, setup).start()
+            log.info("recording signal, markers and decisions to %s", args.record)
+        log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream, args.out_stream)
+        started = time.monotonic()
+        session.start()
         while session.is_running():
             if args.duration is not None and time.monotonic() - started >= args.duration:
                 break
@@ -325,6 +326,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bci.demo import run_demo
 
+    _one_blas_thread()
     return run_demo(speed=args.speed, gui=args.gui, recording=args.recording)
 
 
@@ -463,6 +465,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # stop cleanly: summaries and --stats files get written
+
+
+def _one_blas_thread() -> None:
+    # A live process decodes one window at a time: a second OpenBLAS thread only fights
+    # liblsl and the replay for two cores (measured: tangent space p99 142 ms with two
+    # BLAS threads, 3.3 ms with one). Process-wide, so set here, never in the library.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,6 +38,8 @@ def test_info_json_counts_events(shared_recordings):
     (["live", "/no/such.toml", "--stream", "x"], "no such file"),
     (["replay", "--simulate", "blink"], "unknown paradigm"),
     (["replay", "x.edf", "--fault", "melt@1:2"], "--fault"),
+    (["replay", "--simulate", "rest", "--chunk", "-3"], "--chunk"),
+    (["replay", "--simulate", "rest", "--speed", "0"], "--speed"),
 ])
 def test_errors_are_one_line_and_nonzero(args, needle):
     run = _bci(*args)

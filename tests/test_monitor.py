@@ -347,7 +347,7 @@ def test_stream_picker_lists_streams_that_appear_later(qtbot, source_id):
     name = f"mon-late-{uuid.uuid4().hex[:8]}"
     outlet = None
     try:
-        qtbot.waitUntil(lambda: window.discovery.version >= 1, timeout=10000)
+        qtbot.waitUntil(lambda: window.discovery.version >= 1, timeout=30000)
         outlet = Outlet(StreamDescription.for_signal(name, "EEG", 250.0, ["Cz"], ["eeg"],
                                                      source_id=source_id))
 
@@ -355,12 +355,12 @@ def test_stream_picker_lists_streams_that_appear_later(qtbot, source_id):
             return any((window.stream_combo.itemData(i) or ("", ""))[0] == name
                        for i in range(window.stream_combo.count()))
 
-        qtbot.waitUntil(listed, timeout=10000)
+        qtbot.waitUntil(listed, timeout=30000)
         index = next(i for i in range(window.stream_combo.count())
                      if (window.stream_combo.itemData(i) or ("", ""))[0] == name)
         window.stream_combo.activated.emit(index)  # what a user's pick does
         qtbot.waitUntil(lambda: window.signal_reader is not None
-                        and window.signal_reader.status == "receiving", timeout=10000)
+                        and window.signal_reader.status == "receiving", timeout=30000)
         assert window.signal_reader.state.description.source_id == source_id
     finally:
         _close(window)

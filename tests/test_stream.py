@@ -134,5 +134,7 @@ def test_ring_buffer_keeps_exactly_the_newest_samples():
     with pytest.raises(IndexError):
         ring.view_span(index - 101, index)
     big = np.ones((3, 250))
+    before = ring.n_written
     ring.write(big, np.ones(250))
     assert np.array_equal(ring.latest()[0], np.ones((3, 100)))
+    assert ring.n_written == before + 250  # absolute indices stay right

@@ -21,7 +21,7 @@ _SECTIONS = {"name", "description", "signal", "filters", "epochs", "online", "de
              "budget", "postprocess", "feedback"}
 _SIGNAL_KEYS = {"picks"}
 _EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
-_ONLINE_KEYS = {"mode", "window", "step", "tmin", "tmax", "chunk"}
+_ONLINE_KEYS = {"mode", "window", "step"}
 _BUDGET_KEYS = {"chunk", "end_to_end", "decoder"}
 _MODES = ("markers", "sliding")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pylsl
 
+from bci.errors import StreamError
 from bci.pipeline.config import PipelineConfig, load_config
 from bci.pipeline.decision import DecisionOutlet
 from bci.pipeline.evaluation import pipeline_for
@@ -62,11 +63,14 @@ def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None 
     import bci.decoders  # noqa: F401
 
     inlet = Inlet(stream, timeout=timeout, ring_seconds=0.0).open()
-    marker_inlet = None
+    marker_inlet = outlet = None
     try:
         d = inlet.description
-        speed = float(d.metadata.get("speed", 1.0) or 1.0)
-        period = 1.0 / (d.sfreq * speed)
+        if d.sfreq <= 0:
+            raise StreamError(f"stream '{d.name}' has no nominal sampling rate (an "
+                              "irregular stream such as markers or decisions): pass the "
+                              "signal stream with --stream")
+        period = inlet.period
         if isinstance(spec, Model):
             pipeline = pipeline_for(spec, d.sfreq, d.ch_names, d.ch_types, period=period,
                                     stream_name=f"stream '{d.name}'")
@@ -77,7 +81,6 @@ def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None 
             config = spec
         if config.mode == "markers" or markers is not None:
             marker_inlet = MarkerInlet(markers or f"{stream}-markers", timeout=timeout).open()
-        outlet = None
         if out_stream:
             outlet = DecisionOutlet(
                 out_stream, classes=pipeline.classes, score_names=pipeline.score_names,
@@ -85,20 +88,21 @@ def open_live(spec: PipelineConfig | Model, stream: str, *, markers: str | None 
                 metadata={"input_stream": d.name, "pipeline": config.name or config.origin,
                           "budget_ms": dict(config.budget)},
                 rest=pipeline.stabiliser.rest if pipeline.stabiliser is not None else None)
+        status = on_status = None
+        if out_stream:
+            # Gaps, stalls and repaired NaN bursts as string markers on '<out>-status'.
+            status = Outlet(StreamDescription.for_markers(
+                f"{out_stream}-status", source_id=f"{outlet.description.source_id}-status"))
+
+            def on_status(message: str) -> None:
+                status.push_marker(message, pylsl.local_clock())
     except BaseException:
         inlet.close()
         if marker_inlet is not None:
             marker_inlet.close()
+        if outlet is not None:
+            outlet.close()
         raise
-    status = on_status = None
-    if out_stream:
-        # Gaps, stalls and repaired NaN bursts as string markers on '<out>-status'.
-        status = Outlet(StreamDescription.for_markers(
-            f"{out_stream}-status", source_id=f"{outlet.description.source_id}-status"))
-
-        def on_status(message: str) -> None:
-            status.push_marker(message, pylsl.local_clock())
-
     session = Session(pipeline, inlet, marker_inlet=marker_inlet, outlet=outlet,
                       keep_decisions=keep_decisions, on_decision=on_decision,
                       on_status=on_status)

@@ -112,6 +112,7 @@ class Pipeline:
             self.windows = MarkerEpocher(n_out, self.sfreq, config.events, config.tmin,
                                          config.tmax, period=period)
         self._repaired: list[tuple[int, int]] = []  # (start, stop) of repaired samples
+        self.last_error = ""  # the decoder's last error on a window, for status reports
 
     def _window_samples(self, config: PipelineConfig) -> int:
         if config.mode == "sliding":
@@ -190,7 +191,14 @@ class Pipeline:
             if self._touches_repaired(window):
                 self.stats.count("withheld_windows")
                 continue
-            decision = self.decide(window)
+            try:
+                decision = self.decide(window)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+                # Bad data (a flat channel's singular covariance, ...) costs this window,
+                # never the session: counted, reported, and the loop goes on.
+                self.stats.count("decoder_errors")
+                self.last_error = f"{type(err).__name__}: {err}"
+                continue
             if self.stabiliser is not None:
                 events = self.stabiliser.update(decision)
                 decision = replace(decision, gesture=self.stabiliser.current,
@@ -201,8 +209,10 @@ class Pipeline:
         return decisions
 
     def _touches_repaired(self, window: Window) -> bool:
-        # Forget repaired spans that no future window can reach.
-        self._repaired = [(a, b) for a, b in self._repaired if b > window.start_index]
+        # Forget repaired spans older than anything the window stage still holds: no
+        # future window (not even a late marker's epoch) can reach them.
+        oldest_held = self.windows.oldest_index()
+        self._repaired = [(a, b) for a, b in self._repaired if b > oldest_held]
         return any(a < window.stop_index and b > window.start_index
                    for a, b in self._repaired)
 

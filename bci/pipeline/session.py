@@ -72,13 +72,8 @@ class Session:
         return self
 
     def _run(self) -> None:
-        from threadpoolctl import threadpool_limits
-
         try:
-            # One BLAS thread: on two cores a second OpenBLAS thread fights liblsl and the
-            # replay for the CPU (measured: tangent space p99 142 ms with 2, 3.3 ms with 1).
-            with threadpool_limits(limits=1):
-                self._loop()
+            self._loop()
         except BaseException as err:  # re-raised in stop()
             self.error = err
 
@@ -111,8 +106,11 @@ class Session:
             nonfinite = stats.counters.get("nonfinite_samples", 0)
             if self.inlet.gap_detector is not None:
                 stats.counters["backwards_timestamps"] = self.inlet.gap_detector.n_backwards
+            errors = stats.counters.get("decoder_errors", 0)
             self._emit(pipeline.process(chunk, markers, now=pylsl.local_clock(),
                                         gaps=new_gaps))
+            if stats.counters.get("decoder_errors", 0) > errors:
+                self._status(f"decoder error, window skipped: {pipeline.last_error}")
             if stats.counters.get("nonfinite_samples", 0) > nonfinite:
                 self._status(f"nonfinite: {stats.counters['nonfinite_samples'] - nonfinite} "
                              "NaN/Inf samples repaired, their windows withheld")

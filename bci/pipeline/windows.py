@@ -72,6 +72,11 @@ class SlidingWindows:
         self._ring.clear()
         self._base = at_index
 
+    def oldest_index(self) -> int:
+        """Index of the oldest sample still held (no window can start before it)."""
+        return self._base + self._ring.n_written - min(self._ring.n_written,
+                                                       self._ring.capacity)
+
     def push(self, chunk: Chunk) -> list[Window]:
         """Add a chunk; return the windows completed by it, oldest first."""
         if chunk.first_index != self._base + self._ring.n_written:
@@ -155,6 +160,11 @@ class MarkerEpocher:
             name = self.label_to_class.get(marker.label)
             if name is not None:
                 self._pending.append((marker, name))
+
+    def oldest_index(self) -> int:
+        """Index of the oldest sample still held (no epoch can start before it)."""
+        return self._base + self._ring.n_written - min(self._ring.n_written,
+                                                       self._ring.capacity)
 
     def push(self, chunk: Chunk) -> list[Window]:
         """Add a chunk; return the epochs completed so far, in event order."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pylsl
 
+from bci.errors import ConfigError
 from bci.replay.faults import Fault
 from bci.replay.schedule import MarkerItem, SignalItem, schedule
 from bci.replay.source import ReplaySource
@@ -117,9 +118,11 @@ class Player:
                  lead: float = 0.0, faults: list[Fault] | None = None, seed: int = 0
                  ) -> None:
         if not sources:
-            raise ValueError("nothing to replay: the recording has no signal stream")
-        if speed <= 0:
-            raise ValueError(f"--speed must be positive, got {speed}")
+            raise ConfigError("nothing to replay: the recording has no signal stream")
+        if not speed > 0:
+            raise ConfigError(f"--speed must be a positive factor, got {speed}")
+        if chunk is not None and chunk < 1:
+            raise ConfigError(f"--chunk must be at least one sample, got {chunk}")
         self.sources = sources
         self.speed = speed
         self.chunk = chunk
@@ -184,7 +187,7 @@ class Player:
     def _play(self) -> None:
         dtype = _WIRE_DTYPES[self.channel_format]
         scales = [wire_scales(d.units, d.ch_types) for d in self.descriptions]
-        faults = _FaultPlan(self.faults, self.sources[0].sfreq, self.t0, self.speed)
+        faults = _FaultPlan(self.faults, self.sources[0], self.t0, self.speed)
         items = schedule(self.sources, chunk=self.chunk, speed=self.speed, t0=self.t0,
                          loop=self.loop)
         for item in items:
@@ -225,7 +228,7 @@ class Player:
             self._outlets[item.source].push_wire(wire, times)
             if self.record_lateness:
                 self.lateness.append(pylsl.local_clock() - item.due)
-            self.n_pushed[item.source] += item.stop - item.start
+            self.n_pushed[item.source] += wire.shape[0]
 
     def _close_outlets(self) -> None:
         for outlet in self._outlets:
@@ -266,8 +269,10 @@ class Player:
 class _FaultPlan:
     """Applies a list of faults while a :class:`Player` plays (live only)."""
 
-    def __init__(self, faults: list[Fault], sfreq: float, t0: float, speed: float) -> None:
-        self.sfreq = sfreq
+    def __init__(self, faults: list[Fault], main: ReplaySource, t0: float, speed: float
+                 ) -> None:
+        self.sfreq = main.sfreq
+        self.offset = main.offset  # the main stream may start after another one
         self.t0 = t0
         self.speed = speed
         self.sample_faults = [f for f in faults if f.kind in ("drop", "nan", "jitter",
@@ -280,11 +285,13 @@ class _FaultPlan:
         self._off: tuple[float, float] | None = None
 
     def _due(self, fault: Fault) -> float:
-        return self.t0 + fault.first_sample(self.sfreq) / self.sfreq / self.speed
+        return self.t0 + (self.offset + fault.first_sample(self.sfreq) / self.sfreq) / self.speed
 
     def stamp(self, item: SignalItem, rng: np.random.Generator) -> np.ndarray:
         """Timestamps of a main-stream chunk after clock shifts and jitter."""
         times = item.times
+        if not self.sample_faults:
+            return times
         index = item.sample + np.arange(item.stop - item.start)
         for fault in self.sample_faults:
             first = fault.first_sample(self.sfreq)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bci.errors import ConfigError
 from bci.replay.source import ReplaySource
 
 #: Marker pushed at each wrap of a looped replay, so the discontinuity is visible.
@@ -76,8 +77,10 @@ def schedule(sources: list[ReplaySource], *, chunk: int | None = None, speed: fl
     SignalItem or MarkerItem
         Ordered by due time; a marker due at the same time as a chunk comes first.
     """
-    if speed <= 0:
-        raise ValueError(f"speed must be positive, got {speed}")
+    if not speed > 0:
+        raise ConfigError(f"--speed must be a positive factor, got {speed}")
+    if chunk is not None and chunk < 1:
+        raise ConfigError(f"--chunk must be at least one sample, got {chunk}")
     sizes = {i: chunk or default_chunk(s.sfreq) for i, s in enumerate(sources)}
     # Heap entries: (due, kind, sequence, payload). Kind 0 (marker) sorts before kind 1
     # (chunk) at equal due times; the sequence number keeps payloads from being compared.

@@ -54,6 +54,11 @@ class Outlet:
         n_times = wire.shape[0]
         if n_times == 0:
             return
+        if times.shape != (n_times,) or wire.dtype != self._dtype or not (
+                wire.flags.c_contiguous and wire.ndim == 2):
+            # liblsl reads raw memory: a mismatch here would read past the arrays.
+            raise ValueError(f"push_wire needs a C-contiguous ({n_times}, n_channels) "
+                             f"{np.dtype(self._dtype).name} array and {n_times} timestamps")
         if n_times == 1:
             self._outlet.push_sample(wire[0], float(times[0]))
             return

@@ -53,6 +53,7 @@ class RingBuffer:
         n = times.shape[0]
         if n == 0:
             return
+        total = n  # every sample counts, even those too old to keep
         if n > self.capacity:  # only the newest capacity samples can be kept
             data, times, n = data[:, -self.capacity:], times[-self.capacity:], self.capacity
         self._sequence += 1
@@ -68,7 +69,7 @@ class RingBuffer:
                 self._data[:, offset:offset + rest] = data[:, first:]
                 self._times[offset:offset + rest] = times[first:]
         self._head = (head + n) % cap
-        self.n_written += n
+        self.n_written += total
         self._sequence += 1
 
     def latest(self, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
