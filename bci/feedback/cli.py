@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from bci.errors import BciError, ConfigError
+from bci.errors import BciError, ConfigError, StreamError
 
 log = logging.getLogger("bci")
 
@@ -142,7 +142,10 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
     try:
         inlet.open()
         d = inlet.description
-        speed = float(d.metadata.get("speed", 1.0) or 1.0)
+        if d.sfreq <= 0:
+            raise StreamError(f"stream '{d.name}' has no nominal sampling rate: pass the "
+                              "signal stream with --stream")
+        speed = 1.0 / (inlet.period * d.sfreq)  # the replay's announced speed, if any
         pipeline, processor = build_feedback(protocol, sfreq=d.sfreq, ch_names=d.ch_names,
                                              ch_types=d.ch_types)
         settings = protocol.feedback
