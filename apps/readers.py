@@ -505,7 +505,8 @@ class StreamDiscovery(_Reader):
     streams : list of StreamDescription
         The latest answer (replaced whole), sorted by name.
     version : int
-        Bumped whenever the set of streams changed.
+        Bumped on the first answer (even an empty network) and whenever the set of
+        streams changed.
     """
 
     def __init__(self, interval: float = 3.0, wait: float = 1.0) -> None:
@@ -516,7 +517,7 @@ class StreamDiscovery(_Reader):
         self.version = 0
 
     def run(self) -> None:
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str]] | None = None  # the first answer always counts
         while not self.stopping:
             try:
                 found = sorted(list_streams(self.wait), key=lambda d: (d.name, d.source_id))
