@@ -231,6 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from bci.pipeline.report import write_training_report
     from bci.pipeline.training import train
 
+    _one_blas_thread()
     config = load_config(args.config)
     model, data, scores = train(config, args.data, n_folds=args.cv,
                                 progress=None if args.json else _progress)
@@ -259,6 +260,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bci.pipeline.evaluation import evaluate
     from bci.pipeline.model import load_model
 
+    _one_blas_thread()
     model = load_model(args.model)
     result = evaluate(model, args.data)
     if args.json:

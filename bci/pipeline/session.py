@@ -81,14 +81,16 @@ class Session:
         stats = self.stats
         pipeline = self.pipeline
         n_gaps_seen = 0
-        last_data = time.monotonic()
+        last_data: float | None = None  # no stall before the first data
+
         while not self._stop.is_set():
             chunk = self.inlet.pull(timeout=0.05)
             markers = self.marker_inlet.pull(0.0) if self.marker_inlet is not None else []
             if chunk is None:
                 if markers:
                     self._emit(pipeline.process(None, markers, now=pylsl.local_clock()))
-                if not self.stalled and time.monotonic() - last_data > STALL_AFTER:
+                if (not self.stalled and last_data is not None
+                        and time.monotonic() - last_data > STALL_AFTER):
                     self.stalled = True
                     stats.count("stalls")
                     self._status(f"stalled: no data for {STALL_AFTER:g} s")
