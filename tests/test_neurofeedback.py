@@ -14,7 +14,6 @@ import json
 import math
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -46,6 +45,7 @@ from bci.replay.player import VirtualMarker
 from bci.stream import Inlet
 from bci.stream.discovery import resolve_stream
 from bci.stream.gaps import Gap, GapDetector
+from tests.osc_helpers import OscReceiver
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOLS = ROOT / "docs/protocols"
@@ -403,27 +403,6 @@ def test_artifacts_pause_the_reward_on_real_data(open_then_closed):
 
 # -- end to end: a replay, the command in its own process, an independent reader ----------
 
-class _OscReceiver:
-    """A real OSC server on loopback collecting every message."""
-
-    def __init__(self) -> None:
-        from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import BlockingOSCUDPServer
-
-        self.messages: dict[str, list] = {}
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(
-            lambda address, *args: self.messages.setdefault(address, []).append(args[0]))
-        self.server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.realdata
 def test_live_neurofeedback_end_to_end_equals_offline(open_then_closed, alpha_offline,
                                                       tmp_path):
@@ -433,7 +412,7 @@ def test_live_neurofeedback_end_to_end_equals_offline(open_then_closed, alpha_of
     seconds = source.n_times / source.sfreq
     player = Player([source], speed=SPEED, chunk=CHUNK, lead=0.3)
     player.open_outlets()
-    osc = _OscReceiver()
+    osc = OscReceiver(first_argument_only=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "bci.cli", "neurofeedback", str(ALPHA), "--stream", name,
          "--out-stream", out, "--duration", str(seconds / SPEED + 30), "--timeout", "20",
