@@ -15,7 +15,6 @@ the live run differ from the offline one. Lateness is still measured and reporte
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from bci.feedback.outlet import FeedbackOutlet
 from bci.feedback.processor import FeedbackSample, NeurofeedbackProcessor
 from bci.feedback.protocol import Protocol
 from bci.pipeline.stats import LatencyStats
+from bci.pipeline.worker import Worker
 from bci.replay.player import VirtualMarker, iter_virtual
 from bci.replay.source import ReplaySource
 from bci.stream.inlet import Inlet
@@ -124,7 +124,7 @@ def run_feedback_offline(protocol: Protocol, source: ReplaySource, *,
     return run
 
 
-class FeedbackSession:
+class FeedbackSession(Worker):
     """Runs a protocol on a live stream until stopped, on one worker thread.
 
     The worker blocks in ``Inlet.pull`` (no busy polling), runs the pipeline and the
@@ -150,6 +150,7 @@ class FeedbackSession:
                  inlet: Inlet, *, outlet: FeedbackOutlet | None = None,
                  osc: OscSender | None = None,
                  on_sample: Callable[[FeedbackSample, float], None] | None = None) -> None:
+        super().__init__("bci-neurofeedback")
         self.inlet = inlet
         self.outlet = outlet
         self.osc = osc
@@ -157,28 +158,11 @@ class FeedbackSession:
         self.run = FeedbackRun(pipeline, processor)
         self.stats: LatencyStats = pipeline.stats
         self.stalled = False
-        self.error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def samples(self) -> list[FeedbackSample]:
         """Feedback samples pushed so far."""
         return self.run.samples
-
-    def start(self) -> FeedbackSession:
-        """Start the worker thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._work, name="bci-neurofeedback",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def _work(self) -> None:
-        try:
-            self._loop()
-        except BaseException as err:  # re-raised in stop()
-            self.error = err
 
     def _loop(self) -> None:
         pipeline, processor, stats = self.run.pipeline, self.run.processor, self.stats
@@ -225,23 +209,3 @@ class FeedbackSession:
         self.run.push_times.append(push_time)
         if self.on_sample is not None:
             self.on_sample(sample, latency_ms)
-
-    def is_running(self) -> bool:
-        """Whether the worker is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        """Stop the worker and re-raise its exception, if any."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def __enter__(self) -> FeedbackSession:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

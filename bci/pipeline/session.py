@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -10,19 +9,21 @@ import pylsl
 
 from bci.pipeline.decision import Decision, DecisionOutlet
 from bci.pipeline.pipeline import Pipeline
+from bci.pipeline.worker import Worker
 from bci.stream.inlet import Inlet, MarkerInlet
 
 #: Seconds without data after which a stream counts as stalled (and the stall is counted).
 STALL_AFTER = 1.0
 
 
-class Session:
+class Session(Worker):
     """Runs a :class:`Pipeline` on a live stream until stopped.
 
     The worker blocks in ``Inlet.pull`` (no busy polling: a spinning Python reader
     starves liblsl's own threads on two cores), drains the marker stream without
     blocking, runs the pipeline and pushes each decision the moment it exists. An
-    exception in the worker is stored and re-raised by :meth:`stop`.
+    exception in the worker is stored and re-raised by :meth:`stop` (see
+    :class:`~bci.pipeline.worker.Worker`).
 
     Parameters
     ----------
@@ -50,6 +51,7 @@ class Session:
                  on_decision: Callable[[Decision, float], None] | None = None,
                  keep_decisions: bool = False,
                  on_status: Callable[[str], None] | None = None) -> None:
+        super().__init__("bci-session")
         self.pipeline = pipeline
         self.inlet = inlet
         self.marker_inlet = marker_inlet
@@ -59,23 +61,7 @@ class Session:
         self.on_status = on_status
         self.decisions: list[Decision] = []
         self.stats = pipeline.stats
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
         self.stalled = False
-
-    def start(self) -> Session:
-        """Start the worker thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="bci-session", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            self._loop()
-        except BaseException as err:  # re-raised in stop()
-            self.error = err
 
     def _loop(self) -> None:
         stats = self.stats
@@ -136,23 +122,3 @@ class Session:
                 self.decisions.append(decision)
             if self.on_decision is not None:
                 self.on_decision(decision, latency_ms)
-
-    def is_running(self) -> bool:
-        """Whether the worker is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        """Stop the worker and re-raise its exception, if any."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def __enter__(self) -> Session:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
