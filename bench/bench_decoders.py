@@ -61,21 +61,6 @@ from common import (  # bench/ is on sys.path when run as a script
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def code_version() -> dict:
-    """The commit measured, and whether ``bci/`` had uncommitted changes (others edit it)."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
-        except OSError:
-            return ""
-
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "bci_dirty": bool(git("status", "--porcelain", "bci"))}
 CONFIGS = ROOT / "docs" / "configs"
 TARGET_MI_SPEED = 100.0  # x real time, motor imagery
 
@@ -324,9 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         write_json(args.json, {"benchmark": "decoders", "skipped": reason})
         return 0
     env = machine()
-    env["code"] = code_version()
-    print(f"load at start {env['loadavg_start']}, {env['cpus']} cores, code {env['code']}",
-          file=sys.stderr)
+    print(f"load at start {env['loadavg_start']}, {env['cpus']} cores, "
+          f"commit {env.get('git_head')}", file=sys.stderr)
     results = []
     for p in paradigms(rec):
         if args.only and p["name"] not in args.only:
@@ -375,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
                          lt["process_cpu"]["p50"], lt["process_cpu"]["p99"],
                          lt["chunk"]["p50"], lt["process"]["n"]])
     print(f"\nevaluate() speed, x real time (median of {repeats}; load at start "
-          f"{env['loadavg_start']}, at end {load()}; commit {env['code']['commit']}"
-          f"{' + uncommitted bci/ changes' if env['code']['bci_dirty'] else ''})")
+          f"{env['loadavg_start']}, at end {load()}; commit {env.get('git_head')}"
+          f"{' + uncommitted bci/ changes' if env.get('bci_uncommitted') else ''})")
     print(table(speed_cols, speed_rows))
     print("\ndecision latency per window, ms (worker thread, 1 BLAS thread; cpu = the "
           "thread's CPU time)")

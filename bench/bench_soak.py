@@ -66,21 +66,6 @@ from common import (  # bench/ is on sys.path when run as a script
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def code_version() -> dict:
-    """The commit measured, and whether ``bci/`` had uncommitted changes (others edit it)."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
-        except OSError:
-            return ""
-
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "bci_dirty": bool(git("status", "--porcelain", "bci"))}
 DEFAULT_CONFIG = ROOT / "docs" / "configs" / "alpha-eyes-closed.toml"
 TARGET_GROWTH_MB = 20.0
 TARGET_P99_RATIO = 1.10
@@ -475,13 +460,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.hours = 0.2
     env = machine()
-    env["code"] = code_version()
     result = run(args)
     text = report(result)
     print(text)
     print(f"load at start {env['loadavg_start']}, at end {load()}; commit "
-          f"{env['code']['commit']}"
-          f"{' + uncommitted bci/ changes' if env['code']['bci_dirty'] else ''}")
+          f"{env.get('git_head')}"
+          f"{' + uncommitted bci/ changes' if env.get('bci_uncommitted') else ''}")
     write_json(args.json, {"benchmark": "soak", "machine": env, "load_end": load(),
                            **result})
     return 0 if result["targets"]["growth_met"] and result["targets"]["p99_met"] else 1
