@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pylsl
 from pylsl.util import LostError
@@ -332,15 +330,3 @@ class MarkerInlet(_Connection):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def wait_for_data(inlet: Inlet, n_samples: int, timeout: float) -> list[Chunk]:
-    """Pull until ``n_samples`` arrived or ``timeout`` passed (a helper for scripts)."""
-    chunks: list[Chunk] = []
-    got = 0
-    deadline = time.monotonic() + timeout
-    while got < n_samples and time.monotonic() < deadline:
-        chunk = inlet.pull(timeout=min(0.2, max(deadline - time.monotonic(), 0.0)))
-        if chunk is not None:
-            chunks.append(chunk)
-            got += chunk.n_times
-    return chunks

@@ -156,12 +156,6 @@ class RingBuffer:
             if self._sequence == before:
                 return data, times, first
 
-    def view_latest(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Views (no copy) of the newest ``n`` samples, for the writer's own thread."""
-        count = min(n, self.n_written, self.capacity)
-        end = self._head + self.capacity
-        return self._data[:, end - count:end], self._times[end - count:end]
-
     def view_span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Views of samples ``start`` to ``stop`` (counted from the first write).
 
