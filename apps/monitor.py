@@ -5,15 +5,13 @@ decisions, discovery); the Qt thread reads snapshots of their ring buffers on a 
 (30 frames per second by default) and never blocks on the network or runs the
 pipeline. Closing the window stops and joins every reader, which close their inlets.
 
-Run ``python -m bci_apps.monitor --help`` (or ``bci monitor --help``); the keys are in
-``docs/monitor.md`` and behind F1.
+Run ``bci monitor --help``; the keys are in ``docs/monitor.md`` and behind F1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -112,6 +110,7 @@ class MonitorWindow(QtWidgets.QMainWindow):
         self._closing = False
         self._closed = False
         self.ever_connected = False
+        self.reader_error: BaseException | None = None  # what a reader thread died of
         # Frame statistics: a frame is a tick that redrew the traces; its time is the
         # tick's own work plus the painting Qt did for it afterwards.
         self.frame_ms: list[float] = []
@@ -279,7 +278,7 @@ class MonitorWindow(QtWidgets.QMainWindow):
         # when the window closes.
         reader = getattr(self, attribute)
         if reader is not None:
-            reader.stop()
+            reader.request_stop()
             self._retired.append(reader)
             setattr(self, attribute, None)
 
@@ -387,8 +386,8 @@ class MonitorWindow(QtWidgets.QMainWindow):
         reader = self.signal_reader
         if reader is not None:
             parts.append(f"signal: {reader.status}")
-            if reader.error:
-                parts.append(f"last error: {reader.error}")
+            if reader.problem:
+                parts.append(f"last problem: {reader.problem}")
             note = reader.state.filter_note
             if note:
                 parts.append(f"filtered view: {note}")
@@ -438,7 +437,10 @@ class MonitorWindow(QtWidgets.QMainWindow):
             if self.screenshot_path is not None:
                 self.save_screenshot(self.screenshot_path)
             self.timer.stop()
-            self.shutdown()
+            try:
+                self.shutdown()
+            except Exception as err:  # raised again by run(), outside Qt's event loop
+                self.reader_error = err
         super().closeEvent(event)
         if not self._closed:
             self._closed = True
@@ -454,22 +456,33 @@ class MonitorWindow(QtWidgets.QMainWindow):
         return path
 
     def shutdown(self) -> None:
-        """Stop every reader and wait for it (each closes its own inlet)."""
-        readers = [self.signal_reader, self.marker_reader, self.decision_reader,
-                   self.discovery, *self._retired]
+        """Stop every reader and join it (each closes its own inlet).
+
+        Raises
+        ------
+        Exception
+            The first error a reader thread died of (a bug: never swallowed).
+        """
+        readers = [r for r in (self.signal_reader, self.marker_reader, self.decision_reader,
+                               self.discovery, *self._retired) if r is not None]
         for reader in readers:
-            if reader is not None:
+            reader.request_stop()
+        first: BaseException | None = None
+        for reader in readers:
+            try:
                 reader.stop()
-        for reader in readers:
-            if reader is not None and reader.is_alive():
-                reader.join(timeout=5.0)
+            except Exception as err:
+                first = first or err
+        self._retired.clear()
+        if first is not None:
+            raise first
 
     @property
     def threads_alive(self) -> list[str]:
         """Names of reader threads still running (empty after a clean close)."""
         readers = [self.signal_reader, self.marker_reader, self.decision_reader,
                    self.discovery, *self._retired]
-        return [r.name for r in readers if r is not None and r.is_alive()]
+        return [r.name for r in readers if r is not None and r.is_running()]
 
 
 # -- command line -----------------------------------------------------------------------
@@ -555,6 +568,8 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None:
         QtCore.QTimer.singleShot(int(args.duration * 1000), window.close)
     loop.exec()
+    if window.reader_error is not None:
+        raise window.reader_error
     if args.stats:
         path = Path(args.stats)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -563,26 +578,3 @@ def run(args: argparse.Namespace) -> int:
         raise StreamError(f"stream '{args.stream}' did not appear within {args.duration:g} s:"
                           " start the source, or check the name with 'bci streams'")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bci_apps.monitor``: the same flags as ``bci monitor``."""
-    import bci
-
-    # liblsl logs to stderr unless configured; use the project's quiet configuration
-    # unless the user set their own (the ``bci`` command does the same).
-    os.environ.setdefault("LSLAPICFG", str(Path(bci.__file__).with_name("lsl_api.cfg")))
-    parser = argparse.ArgumentParser(
-        prog="bci monitor", description="The desktop monitor: traces, spectrum, decisions "
-                                        "and health of an LSL stream.")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except BciError as err:
-        sys.stderr.write(f"bci: error: {err}\n")
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

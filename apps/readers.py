@@ -9,10 +9,14 @@ assignment is atomic in CPython).
 
 This module imports no Qt, so the benchmark and scripts can use the readers headless.
 
-A reader that loses its stream (the source stopped) closes the inlet and resolves the
-stream again by name, so a restarted ``bci replay`` or ``bci live`` is picked up. Each
-(re)connection bumps :attr:`SignalReader.state`'s ``generation``, which tells the window
-to rebuild its channel lists.
+Every reader is a :class:`bci.worker.Worker`, started, stopped and joined like the live
+session, the replay and the recorder. A reader that loses its stream (the source
+stopped: a :class:`~bci.errors.BciError` such as a lost or unanswering stream) closes the
+inlet and resolves the stream again by name, so a restarted ``bci replay`` or ``bci
+live`` is picked up; that is what a monitor is for, and its ``status`` says so. Any other
+exception is a bug: it ends the reader, and ``stop()`` re-raises it. Each (re)connection
+bumps :attr:`SignalReader.state`'s ``generation``, which tells the window to rebuild its
+channel lists.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ import numpy as np
 import pylsl
 
 from bci.dsp import FilterChain, Picks
-from bci.errors import BciError, ConfigError, StreamError
-from bci.pipeline.config import PipelineConfig, load_config
+from bci.errors import BciError, StreamError
+from bci.pipeline.config import PipelineConfig
+from bci.pipeline.spec import config_of, load_spec
 from bci.stream import Gap, Inlet, Marker, MarkerInlet, RingBuffer, StreamDescription
 from bci.stream.discovery import list_streams, resolve_stream
+from bci.worker import Worker
 
 log = logging.getLogger("bci.monitor")
 
@@ -79,22 +85,6 @@ class SignalState:
     speed: float = 1.0
 
 
-def load_pipeline_config(path: str | Path) -> PipelineConfig:
-    """The pipeline configuration of a ``.toml`` file or of a model file.
-
-    Raises
-    ------
-    ConfigError, ModelError
-        When the file cannot be read (one line, naming the file).
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".toml":
-        return load_config(path)
-    from bci.pipeline.model import load_model  # skops is slow to import; only if needed
-
-    return load_model(path).config
-
-
 def _build_filters(config: PipelineConfig, description: StreamDescription
                    ) -> tuple[Picks, FilterChain, str]:
     picks = Picks(description.ch_names, description.ch_types, config.picks)
@@ -117,23 +107,27 @@ def _build_filters(config: PipelineConfig, description: StreamDescription
     return picks, chain, note
 
 
-class _Reader(threading.Thread):
-    """A daemon thread with a stop event, a status line and a stored error."""
+class _Reader(Worker):
+    """A worker with a status line and the last (expected) connection problem.
+
+    Attributes
+    ----------
+    status : str
+        What the reader is doing, for the status bar.
+    problem : str
+        The last connection problem it recovers from (a lost stream...), or "".
+    """
 
     def __init__(self, name: str) -> None:
-        super().__init__(name=name, daemon=True)
-        self._stop_event = threading.Event()
+        super().__init__(name)
         self.status = "starting"
-        self.error: str = ""
+        self.problem = ""
 
-    def stop(self) -> None:
-        """Ask the thread to finish (it notices within about a second)."""
-        self._stop_event.set()
-
-    @property
-    def stopping(self) -> bool:
-        """Whether :meth:`stop` was called."""
-        return self._stop_event.is_set()
+    def _retry_after(self, err: BciError, what: str) -> None:
+        """A lost or unanswering stream: say so, wait a little, then look again."""
+        self.problem = str(err)
+        log.warning("monitor: %s: %s; resolving again", what, err)
+        self._stop.wait(0.5)
 
     def _resolve(self, name: str | None, source_id: str | None) -> pylsl.StreamInfo | None:
         """Wait (interruptibly) until the stream appears; None when asked to stop."""
@@ -196,18 +190,18 @@ class SignalReader(_Reader):
         self.last_receipt = 0.0
         self.n_connections = 0
 
-    def run(self) -> None:
-        while not self.stopping:
-            info = self._resolve(self.stream_name, self.source_id)
-            if info is None:
-                break
-            try:
-                self._read(info)
-            except Exception as err:  # never let the monitor's reader die: retry
-                self.error = f"{type(err).__name__}: {err}"
-                log.warning("monitor: stream '%s': %s; resolving again", info.name(), err)
-                self._stop_event.wait(0.5)
-        self.status = "stopped"
+    def _loop(self) -> None:
+        try:
+            while not self.stopping:
+                info = self._resolve(self.stream_name, self.source_id)
+                if info is None:
+                    break
+                try:
+                    self._read(info)
+                except BciError as err:  # the stream went away: look for it again
+                    self._retry_after(err, f"stream '{info.name()}'")
+        finally:
+            self.status = "stopped"
 
     def _connect(self, inlet: Inlet) -> None:
         d = inlet.description
@@ -244,9 +238,9 @@ class SignalReader(_Reader):
             self._connect(inlet)
             state = self.state
             self.status = "receiving"
-            self.error = ""
             history: collections.deque[tuple[float, int]] = collections.deque(maxlen=12)
             next_rate = time.monotonic()
+            self.problem = ""
             while not self.stopping:
                 chunk = inlet.pull(timeout=0.2)  # blocks in liblsl; no spinning
                 now = time.monotonic()
@@ -296,30 +290,36 @@ class MarkerReader(_Reader):
         with self._lock:
             return list(self._markers)
 
-    def run(self) -> None:
-        while not self.stopping:
-            info = self._resolve(self.stream_name, self.source_id)
-            if info is None:
-                break
-            inlet = MarkerInlet(info=info, timeout=5.0, recover=False)
-            try:
-                inlet.open()
-                self.status = "receiving"
-                while not self.stopping:
-                    # A string pull waits for the whole timeout unless 1024 markers
-                    # arrive: a marker shows up at most 50 ms late (it is drawn at its
-                    # own timestamp), and the thread sleeps meanwhile (20 wake-ups/s).
-                    received = inlet.pull(timeout=0.05)
-                    if received:
-                        with self._lock:
-                            self._markers.extend(received)
-                        self.n_markers += len(received)
-            except Exception as err:
-                self.error = f"{type(err).__name__}: {err}"
-                self._stop_event.wait(0.5)
-            finally:
-                inlet.close()
-        self.status = "stopped"
+    def _loop(self) -> None:
+        try:
+            while not self.stopping:
+                info = self._resolve(self.stream_name, self.source_id)
+                if info is None:
+                    break
+                try:
+                    self._read(info)
+                except BciError as err:
+                    self._retry_after(err, f"marker stream '{info.name()}'")
+        finally:
+            self.status = "stopped"
+
+    def _read(self, info: pylsl.StreamInfo) -> None:
+        inlet = MarkerInlet(info=info, timeout=5.0, recover=False)
+        try:
+            inlet.open()
+            self.status = "receiving"
+            self.problem = ""
+            while not self.stopping:
+                # A string pull waits for the whole timeout unless 1024 markers arrive:
+                # a marker shows up at most 50 ms late (it is drawn at its own
+                # timestamp), and the thread sleeps meanwhile (20 wake-ups/s).
+                received = inlet.pull(timeout=0.05)
+                if received:
+                    with self._lock:
+                        self._markers.extend(received)
+                    self.n_markers += len(received)
+        finally:
+            inlet.close()
 
 
 def _json_field(metadata: dict, key: str, default: object) -> object:
@@ -404,17 +404,18 @@ class DecisionReader(_Reader):
         self.n_skipped: int | None = None
         self._generation = 0
 
-    def run(self) -> None:
-        while not self.stopping:
-            info = self._resolve(self.stream_name, self.source_id)
-            if info is None:
-                break
-            try:
-                self._read(info)
-            except Exception as err:
-                self.error = f"{type(err).__name__}: {err}"
-                self._stop_event.wait(0.5)
-        self.status = "stopped"
+    def _loop(self) -> None:
+        try:
+            while not self.stopping:
+                info = self._resolve(self.stream_name, self.source_id)
+                if info is None:
+                    break
+                try:
+                    self._read(info)
+                except BciError as err:
+                    self._retry_after(err, f"decision stream '{info.name()}'")
+        finally:
+            self.status = "stopped"
 
     def _connect(self, d: StreamDescription) -> DecisionState:
         meta = d.metadata
@@ -455,7 +456,7 @@ class DecisionReader(_Reader):
             state = self._connect(inlet.description)
             self.state = state
             self.status = "receiving"
-            self.error = ""
+            self.problem = ""
             latency_row = state.columns.get("latency_ms")
             end_row = state.columns.get("window_end")
             skipped_row = state.columns.get("skipped_windows")
@@ -516,13 +517,13 @@ class StreamDiscovery(_Reader):
         self.streams: list[StreamDescription] = []
         self.version = 0
 
-    def run(self) -> None:
+    def _loop(self) -> None:
         seen: set[tuple[str, str]] | None = None  # the first answer always counts
         while not self.stopping:
             try:
                 found = sorted(list_streams(self.wait), key=lambda d: (d.name, d.source_id))
-            except Exception as err:  # a network hiccup must not end discovery
-                self.error = f"{type(err).__name__}: {err}"
+            except BciError as err:  # a network hiccup must not end discovery
+                self.problem = str(err)
                 found = self.streams
             keys = {(d.name, d.source_id) for d in found}
             if keys != seen:
@@ -530,14 +531,11 @@ class StreamDiscovery(_Reader):
                 self.version += 1
                 seen = keys
             self.status = f"{len(found)} streams"
-            self._stop_event.wait(self.interval)
+            self._stop.wait(self.interval)
         self.status = "stopped"
 
 
 def check_config_path(path: str | Path) -> PipelineConfig:
-    """Load ``--config`` for the monitor, with a one-line error for a missing file."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file: pass a pipeline .toml or a model file "
-                          "written by 'bci train'")
-    return load_pipeline_config(path)
+    """The pipeline configuration of ``--config`` (a ``.toml`` or a model file), with a
+    one-line error for a missing or invalid file."""
+    return config_of(load_spec(path))

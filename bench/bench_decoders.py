@@ -1,8 +1,8 @@
 """Benchmark: offline evaluation speed and per-window decision latency of each paradigm.
 
 Part 1, ``bci evaluate`` speed: each paradigm's config is trained with
-:func:`bci.pipeline.training.train` on real recordings (``../shared/recordings``) and
-scored with :func:`bci.pipeline.evaluation.evaluate`, which runs the live ``Pipeline``
+:func:`bci.learn.training.train` on real recordings (``../shared/recordings``) and
+scored with :func:`bci.learn.evaluation.evaluate`, which runs the live ``Pipeline``
 pseudo-online and returns ``speed_x_realtime`` (seconds of signal per second of pipeline
 time; reading the file is not in it). One warm-up call, then ``--repeats`` timed calls;
 the median is the figure, min and max show the noise. ``with reading`` is the same ratio
@@ -20,7 +20,7 @@ plain one so both see the same background load.
 
 Part 2, decision latency at each model's natural window size: the evaluation recording
 is fed, looped (``iter_virtual(loop=True)``), in live-sized chunks (the replay's default
-of about 10 ms of signal) to the model's live pipeline (``pipeline_for``), in a worker
+of about 10 ms of signal) to the model's live pipeline (``build_pipeline``), in a worker
 thread under ``threadpoolctl.threadpool_limits(1)`` as ``Session`` runs it. Timed with
 ``perf_counter_ns`` (wall) and ``thread_time_ns`` (CPU of the thread; wall minus CPU is
 time the OS gave the core to someone else):
@@ -105,8 +105,8 @@ def paradigms(rec: Path) -> list[dict]:
 
 def fit(paradigm: dict):
     """The trained model of a paradigm (or, training-free, its config), and the fit time."""
+    from bci.learn.training import train
     from bci.pipeline.config import load_config
-    from bci.pipeline.training import train
 
     config = load_config(paradigm["config"])
     if paradigm.get("training_free"):
@@ -118,11 +118,11 @@ def fit(paradigm: dict):
 
 def _evaluate_once(paradigm: dict, spec) -> tuple[float, float, dict]:
     """One ``evaluate()`` (or ``run_offline`` for a config): speed, signal s, result."""
-    from bci.pipeline.evaluation import evaluate
+    from bci.learn.evaluation import evaluate
     from bci.pipeline.model import Model
-    from bci.pipeline.offline import run_offline
     from bci.pipeline.pipeline import Pipeline
     from bci.replay.files import sources_from_file
+    from bci.runtime.offline import run_offline
 
     if isinstance(spec, Model):
         result = evaluate(spec, paradigm["eval"])
@@ -178,35 +178,34 @@ def evaluate_speed(paradigm: dict, spec, repeats: int) -> dict:
 
 # -- part 2: decision latency ----------------------------------------------------------------
 
-def _pipeline(spec, source):
-    from bci.pipeline.evaluation import pipeline_for
+def _pipeline(spec, source, *, windows_only: bool = False):
     from bci.pipeline.model import Model
     from bci.pipeline.pipeline import Pipeline
+    from bci.pipeline.spec import build_pipeline
 
-    if isinstance(spec, Model):
-        return pipeline_for(spec, source.sfreq, source.ch_names, source.ch_types)
-    return Pipeline(spec, sfreq=source.sfreq, ch_names=source.ch_names,
-                    ch_types=source.ch_types)
+    if windows_only:
+        config = spec.config if isinstance(spec, Model) else spec
+        picks = spec.ch_names if isinstance(spec, Model) else None
+        return Pipeline(config, sfreq=source.sfreq, ch_names=source.ch_names,
+                        ch_types=source.ch_types, picks=picks, windows_only=True)
+    return build_pipeline(spec, sfreq=source.sfreq, ch_names=source.ch_names,
+                          ch_types=source.ch_types)
 
 
 def _latency(spec, path: Path, n_windows: int, n_decides: int) -> dict:
     """Time ``process`` and ``decide`` (runs in the worker thread)."""
     from bci.replay.files import sources_from_file
-    from bci.replay.player import VirtualMarker, iter_virtual
     from bci.replay.schedule import default_chunk
+    from bci.replay.virtual import VirtualMarker, iter_virtual
+    from bci.runtime.offline import windows_offline
 
     source = sources_from_file(path)[0]
     chunk = default_chunk(source.sfreq)
     n_laps_max = 200
 
     # decide() alone: the distinct windows of one lap, cycled.
+    windows = windows_offline(_pipeline(spec, source, windows_only=True), source, chunk=chunk)
     pipeline = _pipeline(spec, source)
-    windows = []
-    for item in iter_virtual([source], chunk=chunk):
-        if isinstance(item, VirtualMarker):
-            windows.extend(pipeline.windows_of(None, [item.marker]))
-        else:
-            windows.extend(pipeline.windows_of(item.chunk))
     if not windows:
         raise RuntimeError(f"{path.name}: no window")
     for w in windows[:20]:  # warm-up
@@ -228,11 +227,11 @@ def _latency(spec, path: Path, n_windows: int, n_decides: int) -> dict:
         if isinstance(item, VirtualMarker):
             cpu = time.thread_time_ns()
             started = time.perf_counter_ns()
-            decisions = pipeline.process(None, [item.marker])
+            decisions = pipeline.process(None, [item.marker]).decisions
         else:
             cpu = time.thread_time_ns()
             started = time.perf_counter_ns()
-            decisions = pipeline.process(item.chunk)
+            decisions = pipeline.process(item.chunk).decisions
         wall = time.perf_counter_ns() - started
         cpu = time.thread_time_ns() - cpu
         if decisions:

@@ -16,7 +16,7 @@ Variants:
   Counted: the relays whose newest sample ends a pushed chunk (the sample a window
   ending there waits for), not those of a pull that woke while the chunk was still
   being unpacked.
-- ``bci``: ``bci.pipeline.live.open_live`` on a TOML pipeline (bandpass 8-30 Hz,
+- ``bci``: ``bci.runtime.open_live`` on a TOML pipeline (bandpass 8-30 Hz,
   notch 50 Hz, sliding window 0.5 s every 0.05 s, ``band-power`` alpha decoder,
   ``[budget] end_to_end = 10``), its ``Session`` pushing the decisions.
 - ``mne-lsl``: what an mne-lsl user writes: ``StreamLSL(bufsize=2).connect()`` (default
@@ -170,7 +170,7 @@ def worker_bci(stream_name: str, out_name: str, out_id: str, ready, stop, result
                ) -> None:
     """``bci live`` through the library: open_live + Session."""
     from bci.pipeline import parse_config
-    from bci.pipeline.live import open_live
+    from bci.runtime import open_live
 
     config = parse_config(PIPELINE_TOML, origin="bench_latency.py")
     setup = open_live(config, stream_name, out_stream=out_name, source_id=out_id,

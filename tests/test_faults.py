@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bci.outputs import Collector
 from bci.pipeline.config import load_config
 from bci.pipeline.pipeline import Pipeline
-from bci.pipeline.session import Session
 from bci.replay import Player, ReplaySource
 from bci.replay.faults import parse_faults
+from bci.runtime import LiveSource, Session
 from bci.stream import Inlet
 from tests.lsl_helpers import with_counter
 
@@ -35,10 +36,10 @@ def _session_through_faults(raw, spec: str, source_id: str, seconds: float):
     d = inlet.description
     pipeline = Pipeline(load_config(ALPHA), sfreq=d.sfreq, ch_names=d.ch_names,
                         ch_types=d.ch_types)
-    events: list[str] = []
-    counters: list[np.ndarray] = []  # the counter channel of every chunk received
-    pipeline.process = _recording_counter(pipeline.process, counters)
-    session = Session(pipeline, inlet, keep_decisions=True, on_status=events.append)
+    # What the session produced, through its public result: every step's chunk (the
+    # counter channel tells which samples arrived), decisions and status events.
+    collector = Collector(chunks=True)
+    session = Session(LiveSource(inlet), pipeline, sinks=[collector])
     session.start()
     player.start()
     try:
@@ -50,18 +51,12 @@ def _session_through_faults(raw, spec: str, source_id: str, seconds: float):
         time.sleep(0.2)
     finally:
         session.stop()
-        inlet.close()
+        session.close()
         player.stop()
+    counters = [chunk.data[-1] for chunk in collector.chunks]
     received = np.concatenate(counters) if counters else np.empty(0)
-    return player, inlet, session, events, received
-
-
-def _recording_counter(process, counters):
-    def wrapped(chunk, markers=(), **kwargs):
-        if chunk is not None:
-            counters.append(chunk.data[-1].copy())
-        return process(chunk, markers, **kwargs)
-    return wrapped
+    events = [event.message for event in collector.events]
+    return player, inlet, session, events, received, collector.decisions
 
 
 def _missing_runs(received: np.ndarray) -> list[int]:
@@ -88,8 +83,8 @@ def test_outlet_restarted_five_times(eyes_open, source_id):
     samples, the session keeps decoding, no window spans an outage."""
     raw = eyes_open.copy().crop(tmax=50.0, include_tmax=False)
     spec = "restart@5:0.4,restart@12:0.4,restart@19:1.6,restart@32:0.4,restart@40:0.4"
-    player, inlet, session, events, received = _session_through_faults(raw, spec, source_id,
-                                                                       50.0)
+    player, inlet, session, events, received, decisions = _session_through_faults(
+        raw, spec, source_id, 50.0)
     assert player.n_restarts == 5
     # Each outage is one gap counting exactly the samples that never arrived: those the
     # source lost while off, plus those pushed before the inlet had reconnected.
@@ -105,30 +100,30 @@ def test_outlet_restarted_five_times(eyes_open, source_id):
     assert sum(e.startswith("gap") for e in events) == 5
     length = int(round(load_config(ALPHA).window * raw.info["sfreq"]))
     for gap in inlet.gaps:
-        assert _spans(session.decisions, length, gap.index) == []
+        assert _spans(decisions, length, gap.index) == []
     last_gap = inlet.gaps[-1].index
-    assert any(d.stop_index >= last_gap + length for d in session.decisions)
-    assert all(np.isfinite(d.value) for d in session.decisions)
+    assert any(d.stop_index >= last_gap + length for d in decisions)
+    assert all(np.isfinite(d.value) for d in decisions)
 
 
 @pytest.mark.realdata
 def test_dropped_samples_are_one_gap_and_no_window_spans_it(eyes_open, source_id):
     raw = eyes_open.copy().crop(tmax=20.0, include_tmax=False)
-    _, inlet, session, _, received = _session_through_faults(raw, "drop@8:100",
-                                                                  source_id, 20.0)
+    _, inlet, session, _, received, decisions = _session_through_faults(
+        raw, "drop@8:100", source_id, 20.0)
     assert [g.n_missing for g in inlet.gaps] == [100] == _missing_runs(received)
     gap = inlet.gaps[0]
     assert gap.index == int(round(8 * raw.info["sfreq"]))
     length = int(round(load_config(ALPHA).window * raw.info["sfreq"]))
-    assert _spans(session.decisions, length, gap.index) == []
+    assert _spans(decisions, length, gap.index) == []
     assert session.stats.counters["samples_missing"] == 100
 
 
 @pytest.mark.realdata
 def test_nan_burst_is_counted_withheld_and_never_reaches_the_filters(eyes_open, source_id):
     raw = eyes_open.copy().crop(tmax=20.0, include_tmax=False)
-    _, inlet, session, events, received = _session_through_faults(raw, "nan@8:32",
-                                                                       source_id, 20.0)
+    _, inlet, session, events, received, decisions = _session_through_faults(
+        raw, "nan@8:32", source_id, 20.0)
     burst = ~np.isfinite(received)  # the counter channel was hit by the burst too
     assert np.count_nonzero(burst) == 32
     assert _missing_runs(received[~burst]) == [32]  # the NaN samples, and nothing else
@@ -138,11 +133,11 @@ def test_nan_burst_is_counted_withheld_and_never_reaches_the_filters(eyes_open, 
     assert inlet.gaps == []
     first = int(round(8 * raw.info["sfreq"]))
     length = int(round(load_config(ALPHA).window * raw.info["sfreq"]))
-    for d in session.decisions:  # no decision from a window holding a repaired sample
+    for d in decisions:  # no decision from a window holding a repaired sample
         assert not (d.stop_index - length < first + 32 and d.stop_index > first)
     assert all(np.isfinite(d.value) and np.all(np.isfinite(d.scores))
-               for d in session.decisions)
-    assert any(d.stop_index > first + 32 + length for d in session.decisions)
+               for d in decisions)
+    assert any(d.stop_index > first + 32 + length for d in decisions)
     assert np.all(np.isfinite(session.pipeline.filters.filter.zi_))
     assert any(e.startswith("nonfinite") for e in events)
 

@@ -288,10 +288,12 @@ SUBJECTS = ("subject01", "subject36")
 @pytest.fixture(scope="module")
 def emg_runs(shared_recordings):
     """Per subject: the preset trained on series 1, its decisions over series 2."""
-    from bci.pipeline.evaluation import pipeline_for
-    from bci.pipeline.offline import labelled_segments, run_offline
     from bci.pipeline.training import train_sources
+
+    from bci.learn.segments import labelled_segments
+    from bci.pipeline.spec import build_pipeline
     from bci.replay.files import sources_from_file
+    from bci.runtime import run_offline
 
     config = load_config(PRESET)
     runs = {}
@@ -302,7 +304,8 @@ def emg_runs(shared_recordings):
         series1, series2 = sorted(folder.glob("*.txt.gz"))
         model, _, _ = train_sources(config, [sources_from_file(series1)[0]], n_folds=1)
         source = sources_from_file(series2)[0]
-        pipeline = pipeline_for(model, source.sfreq, source.ch_names, source.ch_types)
+        pipeline = build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                                  ch_types=source.ch_types)
         decisions = run_offline(pipeline, source, chunk=5)
         runs[subject] = (model, source, decisions,
                          labelled_segments(source, config.events), series2)
@@ -372,10 +375,10 @@ def _in_order_within(received: list, expected: list) -> int:
 @pytest.mark.realdata
 def test_live_gestures_from_a_replayed_recording_equal_offline(emg_runs):
     from bci.feedback.osc import parse_osc_address
-    from bci.pipeline.evaluation import pipeline_for
-    from bci.pipeline.live import open_live
-    from bci.pipeline.offline import run_offline
-    from bci.postprocess import GestureMarkerOutlet, GestureOscSender, GestureRelay
+    from bci.outputs import Collector, GestureOscSink
+    from bci.pipeline.spec import build_pipeline
+    from bci.postprocess import GestureOscSender
+    from bci.runtime import open_live, run_offline
     from bci.stream import Inlet, MarkerInlet
     from bci.stream.discovery import resolve_stream
 
@@ -387,8 +390,8 @@ def test_live_gestures_from_a_replayed_recording_equal_offline(emg_runs):
                                                     "end_to_end = 5000.0"))
     assert config.budget["end_to_end"] == 5000.0
     model = dataclasses.replace(model, config=config)
-    offline = run_offline(pipeline_for(model, source.sfreq, source.ch_names,
-                                       source.ch_types), source, chunk=chunk)
+    offline = run_offline(build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                                         ch_types=source.ch_types), source, chunk=chunk)
     stab = GestureStabiliser.from_config(config.postprocess, model.classes, source.sfreq)
     offline_events, _ = stabilise(stab, offline)
     offline_metrics = gesture_metrics(offline, offline_events, segments, sfreq=source.sfreq,
@@ -406,23 +409,23 @@ def test_live_gestures_from_a_replayed_recording_equal_offline(emg_runs):
          "--source-id", uuid.uuid4().hex],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     osc = OscReceiver()
-    setup = markers_out = None
+    setup = None
     readers: list = []
     try:
-        markers_out = GestureMarkerOutlet(f"{name}-relay", classes=model.classes,
-                                          rest=stab.rest, source_id=uuid.uuid4().hex)
-        relay = GestureRelay(GestureStabiliser.from_config(config.postprocess, model.classes,
-                                                           source.sfreq),
-                             outlet=markers_out, keep=True,
-                             osc=GestureOscSender(parse_osc_address(f"127.0.0.1:{osc.port}")))
+        # The session's own gesture stage and sinks: the gesture markers of the decision
+        # stream, OSC, and a collector (what the session decided, in order).
+        collector = Collector(events=False)
+        osc_sink = GestureOscSink(GestureOscSender(parse_osc_address(f"127.0.0.1:{osc.port}")))
         # Subscribing starts the replay; the session starts once the readers listen, and
         # then works through the backlog the inlet kept.
-        setup = open_live(model, name, out_stream=out, timeout=30, on_decision=relay)
+        setup = open_live(model, name, out_stream=out, timeout=30,
+                          sinks=[osc_sink, collector])
         decisions_in = Inlet(info=resolve_stream(out, timeout=10), timeout=10).open()
-        gestures_in = MarkerInlet(f"{name}-relay", timeout=10).open()
+        gestures_in = MarkerInlet(f"{out}-gestures", timeout=10).open()
         readers = [decisions_in, gestures_in]
         channels = list(decisions_in.description.ch_names)
         deadline = time.monotonic() + 10
+        markers_out = setup.outlet.markers
         while not (setup.outlet.have_consumers() and markers_out.have_consumers()):
             assert time.monotonic() < deadline, "the readers never connected"
             time.sleep(0.02)
@@ -444,8 +447,6 @@ def test_live_gestures_from_a_replayed_recording_equal_offline(emg_runs):
             reader.close()
         if setup is not None:
             setup.close()
-        if markers_out is not None:
-            markers_out.close()
         replay.terminate()
         _, stderr = replay.communicate(timeout=20)
         osc.close()
@@ -462,7 +463,8 @@ def test_live_gestures_from_a_replayed_recording_equal_offline(emg_runs):
     # 2. The gesture markers read back are the offline events, in order.
     last = offline[-1].stop_index
     n_events = len(offline_events)
-    assert [(e.kind, e.gesture, e.stop_index) for e in relay.events
+    relayed = [e for d in collector.decisions for e in d.events]
+    assert [(e.kind, e.gesture, e.stop_index) for e in relayed
             if e.stop_index <= last] == \
         [(e.kind, e.gesture, e.stop_index) for e in offline_events]
     assert [parse_gesture_marker(m.label) for m in markers[:n_events]] == \
@@ -501,11 +503,11 @@ def test_bci_live_pushes_gesture_channels_and_markers_equal_to_offline(emg_runs,
     """`bci live MODEL` in its own process: gesture channels and markers (integration)."""
     import inspect
 
-    from bci.pipeline import decision as decision_module
-    from bci.pipeline.evaluation import pipeline_for
+    from bci.outputs import decisions as decision_module
     from bci.pipeline.model import save_model
-    from bci.pipeline.offline import run_offline
+    from bci.pipeline.spec import build_pipeline
     from bci.replay import Player
+    from bci.runtime import run_offline
     from bci.stream import Inlet, MarkerInlet
     from bci.stream.discovery import resolve_stream
 
@@ -517,8 +519,8 @@ def test_bci_live_pushes_gesture_channels_and_markers_equal_to_offline(emg_runs,
                                                     "end_to_end = 5000.0"))
     model = dataclasses.replace(model, config=config)
     model_path = save_model(model, tmp_path / "emg.model")
-    offline = run_offline(pipeline_for(model, source.sfreq, source.ch_names,
-                                       source.ch_types), source, chunk=chunk)
+    offline = run_offline(build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                                         ch_types=source.ch_types), source, chunk=chunk)
     offline_events = [e for d in offline for e in d.events]
     assert offline_events and all(d.gesture is not None for d in offline)
 

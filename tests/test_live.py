@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from bci.pipeline.config import load_config
-from bci.pipeline.offline import run_offline
 from bci.pipeline.pipeline import Pipeline
 from bci.replay import Player, ReplaySource
+from bci.runtime import run_offline
 from bci.stream import Inlet
 from bci.stream.discovery import resolve_stream
 

@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from bci.errors import ModelError
+from bci.learn.evaluation import evaluate
+from bci.learn.training import train
 from bci.pipeline.config import load_config
-from bci.pipeline.evaluation import evaluate, pipeline_for
 from bci.pipeline.model import FORMAT_VERSION, load_model, save_model
-from bci.pipeline.offline import run_offline
-from bci.pipeline.training import train
+from bci.pipeline.spec import build_pipeline
 from bci.replay import Player
 from bci.replay.files import sources_from_file
+from bci.runtime import run_offline
 from bci.stream import Inlet
 from bci.stream.discovery import resolve_stream
 
@@ -79,7 +80,8 @@ def test_offline_decisions_do_not_depend_on_chunking(mi_files, mi_model):
     source = sources_from_file(mi_files[1])[0]
     runs = []
     for chunk in (1, 16, 77, 4000):
-        pipeline = pipeline_for(model, source.sfreq, source.ch_names, source.ch_types)
+        pipeline = build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                                  ch_types=source.ch_types)
         runs.append(run_offline(pipeline, source, chunk=chunk))
     for other in runs[1:]:
         assert len(other) == len(runs[0])
@@ -117,8 +119,8 @@ def test_live_model_on_replay_equals_evaluate(mi_files, mi_model):
     """`bci live MODEL` on a replay of R08 decides trial for trial as `bci evaluate`."""
     source = sources_from_file(mi_files[1], name=f"mi-{uuid.uuid4().hex[:8]}")[0]
     model = load_model(mi_model)
-    offline = run_offline(pipeline_for(model, source.sfreq, source.ch_names,
-                                       source.ch_types), source)
+    offline = run_offline(build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                                         ch_types=source.ch_types), source)
     speed = 8.0
     player = Player([source], speed=speed, lead=0.3)
     player.open_outlets()

@@ -28,6 +28,7 @@ from bci.feedback import (
     BaselineNormaliser,
     DwellReward,
     FeedbackSettings,
+    FeedbackStage,
     NeurofeedbackProcessor,
     build_feedback,
     load_protocol,
@@ -41,7 +42,7 @@ from bci.feedback.artifacts import AMPLITUDE, FLAT, GAP, WITHHELD
 from bci.pipeline.decision import Decision
 from bci.pipeline.windows import Window
 from bci.replay import Player, ReplaySource, iter_virtual
-from bci.replay.player import VirtualMarker
+from bci.replay.virtual import VirtualMarker
 from bci.stream import Inlet
 from bci.stream.discovery import resolve_stream
 from bci.stream.gaps import Gap, GapDetector
@@ -280,14 +281,15 @@ def test_osc_addresses():
 
 
 def test_command_errors_are_one_line(capsys, monkeypatch):
-    from bci.feedback import cli
+    from bci import cli
+    from bci.cli import supervisor
 
-    monkeypatch.setattr(cli.signal, "signal", lambda *args: None)
-    assert cli.main([str(ALPHA), "--stream", "x", "--osc", "nowhere"]) == 1
+    monkeypatch.setattr(supervisor.signal, "signal", lambda *args: None)
+    assert cli.main(["neurofeedback", str(ALPHA), "--stream", "x", "--osc", "nowhere"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("bci: error: --osc 'nowhere' must be HOST:PORT") and "\n" not in err
     no_feedback = ROOT / "docs/configs/alpha-eyes-closed.toml"
-    assert cli.main([str(no_feedback), "--stream", "x"]) == 1
+    assert cli.main(["neurofeedback", str(no_feedback), "--stream", "x"]) == 1
     assert "no [feedback] table" in capsys.readouterr().err
 
 
@@ -352,10 +354,8 @@ def _run_with_faults(protocol, source: ReplaySource, drop: tuple[int, int]):
         chunk = dataclasses.replace(chunk, first_index=received)
         received += chunk.n_times
         gaps, _ = detector.update(chunk.times)
-        for gap in gaps:
-            pipeline.on_gap(gap)
-        pairs = pipeline.feed(chunk, gaps=gaps)
-        samples.extend(processor.update(chunk.stop_index, pairs, gaps))
+        step = FeedbackStage(processor)(pipeline.process(chunk, gaps=gaps))
+        samples.extend(step.outputs["feedback"])
     return pipeline, processor, samples
 
 
@@ -501,11 +501,12 @@ def test_live_neurofeedback_end_to_end_equals_offline(open_then_closed, alpha_of
 @pytest.mark.realdata
 def test_command_offline_gives_the_offline_samples(shared_recordings, alpha_offline,
                                                    tmp_path, capsys, monkeypatch):
-    from bci.feedback import cli
+    from bci import cli
+    from bci.cli import supervisor
 
-    monkeypatch.setattr(cli.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(supervisor.signal, "signal", lambda *args: None)
     folder = shared_recordings / "physionet-eegmmidb/S001"
-    status = cli.main([str(ALPHA), "--data", str(folder / "S001R01.edf"),
+    status = cli.main(["neurofeedback", str(ALPHA), "--data", str(folder / "S001R01.edf"),
                        str(folder / "S001R02.edf"), "--chunk", "1000", "--summary",
                        str(tmp_path), "--json"])
     assert status == 0

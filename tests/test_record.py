@@ -23,7 +23,7 @@ import pytest
 import pyxdf
 
 from bci.io import read_recording, read_streams, summarize
-from bci.record import Recorder, RecordError, recorder_for_live
+from bci.record import Recorder, RecordError, RecorderSink, recorder_for
 from bci.replay import Player, ReplaySource
 from bci.replay.files import sources_from_file
 from bci.stream import Outlet, StreamDescription
@@ -165,13 +165,8 @@ def test_record_replay_record_round_trips_exactly(shared_recordings, tmp_path):
 
 
 def _record_command() -> list[str]:
-    """`bci record` once the CLI has it, else this package's own entry point."""
-    from bci.cli import COMMANDS, build_parser
-
-    build_parser()
-    if "record" in COMMANDS:
-        return [sys.executable, "-m", "bci.cli", "record"]
-    return [sys.executable, "-m", "bci.record"]
+    """`bci record`, in its own process."""
+    return [sys.executable, "-m", "bci.cli", "record"]
 
 
 def _lines_of(stream, into: list[str]) -> threading.Thread:
@@ -425,8 +420,9 @@ def test_recorder_errors_are_bci_errors(tmp_path):
 @pytest.mark.filterwarnings("ignore:Limited 1 annotation")  # MNE reading S001R02.edf
 def test_live_session_recorded_in_one_go(shared_recordings, tmp_path):
     """What `bci live --record` does: signal, markers and every decision, in one file."""
+    from bci.outputs import Collector
     from bci.pipeline.config import load_config
-    from bci.pipeline.live import open_live
+    from bci.runtime import open_live
 
     raw = read_recording(shared_recordings / "physionet-eegmmidb/S001/S001R02.edf")
     raw = with_counter(raw.crop(tmax=8.0, include_tmax=False))
@@ -437,24 +433,26 @@ def test_live_session_recorded_in_one_go(shared_recordings, tmp_path):
     player = Player([ReplaySource.from_raw(raw, name)], source_id=base, speed=SPEED,
                     lead=0.3)
     player.open_outlets()
+    collector = Collector()
     setup = open_live(load_config(ROOT / "docs/configs/alpha-eyes-closed.toml"), name,
                       markers=f"{name}-markers", out_stream=f"{name}-decisions",
-                      timeout=10.0, keep_decisions=True)
-    recorder = recorder_for_live(tmp_path / "live.xdf", setup)
+                      timeout=10.0, sinks=[collector])
+    recorder = recorder_for(tmp_path / "live.xdf", [setup.inlet.description,
+                                                     setup.marker_inlet.description,
+                                                     setup.outlet.description])
+    setup.session.sinks.append(RecorderSink(recorder))
     try:
-        recorder.start()
-        setup.session.start()
+        setup.session.start()  # opens its sinks: the recorder subscribes first
         player.start()
         assert player.wait(timeout=raw.n_times / raw.info["sfreq"] / SPEED + 10)
         _wait_until(lambda: recorder.counts[name] == raw.n_times, 10.0, "the signal")
         setup.session.stop()
-        n_decisions = len(setup.session.decisions)
+        n_decisions = len(collector.decisions)
         _wait_until(lambda: recorder.counts[f"{name}-decisions"] == n_decisions, 10.0,
                     "the decisions")
     finally:
-        recorder.stop()
         setup.session.stop()
-        setup.close()
+        setup.close()  # closes the recorder too (a sink)
         player.stop()
     streams = _by_name(pyxdf.load_xdf(str(tmp_path / "live.xdf"),
                                       synchronize_clocks=False)[0])
@@ -463,6 +461,6 @@ def test_live_session_recorded_in_one_go(shared_recordings, tmp_path):
     assert [m[0] for m in streams[f"{name}-markers"]["time_series"]] == ["start", "stop"]
     recorded = streams[f"{name}-decisions"]["time_series"]
     assert n_decisions >= 10 and recorded.shape[0] == n_decisions
-    live = setup.session.decisions
+    live = collector.decisions
     assert np.array_equal(recorded[:, 0], [d.value for d in live])
     assert np.array_equal(recorded[:, -2], [d.window_end for d in live])

@@ -11,20 +11,20 @@ The pieces, one idea per module:
 - :mod:`~bci.feedback.reward`: threshold + dwell;
 - :mod:`~bci.feedback.artifacts`: large amplitude, flat line, gap;
 - :mod:`~bci.feedback.processor`: decisions -> feedback samples on a signal-time grid;
-- :mod:`~bci.feedback.session`: the live session and the offline run;
-- :mod:`~bci.feedback.outlet` and :mod:`~bci.feedback.osc`: where samples go;
-- :mod:`~bci.feedback.summary`: JSON + PNG session report;
-- :mod:`~bci.feedback.cli`: the command (:func:`add_arguments`, :func:`run`).
+- :mod:`~bci.feedback.stage`: the processor as a post-decoder stage of the session loop;
+- :mod:`~bci.feedback.sinks`, :mod:`~bci.feedback.outlet`, :mod:`~bci.feedback.osc`:
+  where samples go (session sinks);
+- :mod:`~bci.feedback.program`: the live session and the offline run, both the one
+  session loop of :mod:`bci.runtime`;
+- :mod:`~bci.feedback.summary`: JSON + PNG session report.
+
+The command is :mod:`bci.cli.neurofeedback`.
 """
 
 from importlib import import_module
 
-# The command's entry points import only the standard library, so wiring them into
-# ``bci`` keeps ``bci --help`` fast; everything else loads on first use (PEP 562).
-from bci.feedback.cli import add_arguments, main, run
-
 _LAZY = {
-    "ArtifactDetector": "artifacts", "CheckedPipeline": "artifacts",
+    "ArtifactDetector": "artifacts",
     "BaselineNormaliser": "normaliser",
     "OscAddress": "osc", "OscSender": "osc", "FeedbackOscSender": "osc",
     "parse_osc_address": "osc",
@@ -33,8 +33,10 @@ _LAZY = {
     "FeedbackSettings": "protocol", "Protocol": "protocol", "load_protocol": "protocol",
     "parse_protocol": "protocol",
     "DwellReward": "reward",
-    "FeedbackRun": "session", "FeedbackSession": "session", "build_feedback": "session",
-    "run_feedback_offline": "session",
+    "FeedbackRun": "program", "build_feedback": "program", "open_feedback": "program",
+    "run_feedback_offline": "program",
+    "FeedbackStage": "stage",
+    "FeedbackSink": "sinks", "FeedbackOscSink": "sinks", "FeedbackPrinter": "sinks",
     "plot_session": "summary", "session_summary": "summary", "write_summary": "summary",
 }
 
@@ -42,26 +44,26 @@ __all__ = [
     "FEEDBACK_CHANNELS",
     "ArtifactDetector",
     "BaselineNormaliser",
-    "CheckedPipeline",
     "DwellReward",
     "FeedbackOscSender",
+    "FeedbackOscSink",
     "FeedbackOutlet",
+    "FeedbackPrinter",
     "FeedbackRun",
     "FeedbackSample",
-    "FeedbackSession",
     "FeedbackSettings",
+    "FeedbackSink",
+    "FeedbackStage",
     "NeurofeedbackProcessor",
     "OscAddress",
     "OscSender",
     "Protocol",
-    "add_arguments",
     "build_feedback",
     "load_protocol",
-    "main",
+    "open_feedback",
     "parse_osc_address",
     "parse_protocol",
     "plot_session",
-    "run",
     "run_feedback_offline",
     "session_summary",
     "write_summary",

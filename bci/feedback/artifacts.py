@@ -13,12 +13,9 @@ into them.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 
 import numpy as np
 
-from bci.pipeline.decision import Decision
-from bci.pipeline.pipeline import Pipeline
 from bci.pipeline.windows import Window
 
 #: Why a feedback sample is an artifact.
@@ -42,17 +39,19 @@ class FlatLineTracker:
 
     Parameters
     ----------
-    n_channels : int
+    n_channels : int or None
+        None: taken from the first push.
     length : int
         Samples per stretch.
     flat_std : float
         Volts; 0 turns the check off.
     """
 
-    def __init__(self, n_channels: int, length: int, flat_std: float) -> None:
+    def __init__(self, n_channels: int | None, length: int, flat_std: float) -> None:
         self.length = max(int(length), 2)
         self.flat_std = float(flat_std)
-        self._buffer = np.empty((n_channels, self.length))
+        # Allocated on the first push when the channel count is not known yet.
+        self._buffer = np.empty((n_channels, self.length)) if n_channels else None
         self._filled = 0
         self._next = 0  # index of the next expected sample
         self._flat: deque[tuple[int, int]] = deque()  # (start, stop) of flat stretches
@@ -66,6 +65,9 @@ class FlatLineTracker:
         """Add raw samples ``(n_channels, n_times)`` starting at sample ``first_index``."""
         if self.flat_std <= 0:
             return
+        if self._buffer is None or self._buffer.shape[0] != data.shape[0]:
+            self._buffer = np.empty((data.shape[0], self.length))
+            self._filled = 0
         if first_index != self._next:
             self.reset(first_index)
         n = data.shape[1]
@@ -92,6 +94,10 @@ class FlatLineTracker:
 class ArtifactDetector:
     """Flags windows with a large amplitude or a flat line on any channel.
 
+    A :class:`~bci.pipeline.pipeline.WindowCheck`: pass it to the pipeline
+    (``Pipeline(..., window_checks=[detector])``), which feeds it the raw picked samples
+    and asks it about every decoded window; the reason lands in ``Decision.artifact``.
+
     Parameters
     ----------
     max_amplitude : float
@@ -100,14 +106,15 @@ class ArtifactDetector:
     flat_std : float
         Volts; a channel whose raw signal has a standard deviation below it over any
         :data:`FLAT_STRETCH` of the window is a flat line (0: no check).
-    n_channels : int
-        Channels of the raw signal pushed with :meth:`push_raw`.
     sfreq : float
         Sampling rate.
+    n_channels : int or None
+        Channels of the raw signal pushed with :meth:`push_raw` (None: taken from the
+        first push).
     """
 
-    def __init__(self, max_amplitude: float, flat_std: float, *, n_channels: int,
-                 sfreq: float) -> None:
+    def __init__(self, max_amplitude: float, flat_std: float, *, sfreq: float,
+                 n_channels: int | None = None) -> None:
         if not max_amplitude > 0:
             raise ValueError(f"max_amplitude must be positive volts, got {max_amplitude}")
         if not flat_std >= 0:
@@ -139,57 +146,3 @@ class ArtifactDetector:
         if np.ptp(window.data, axis=1).max() > self.max_amplitude:
             return AMPLITUDE
         return None
-
-
-class CheckedPipeline(Pipeline):
-    """A :class:`~bci.pipeline.Pipeline` that also checks every decoded window.
-
-    The check runs on the very window the decoder sees, inside :meth:`decide`, so no
-    second filter chain or window buffer is needed. Feed it with :meth:`feed`, which
-    returns each decision with its artifact reason.
-
-    Parameters
-    ----------
-    config : PipelineConfig
-        The protocol's pipeline.
-    max_amplitude, flat_std : float
-        The thresholds of :class:`ArtifactDetector`.
-    **kwargs
-        As :class:`~bci.pipeline.Pipeline` (``sfreq``, ``ch_names``, ``ch_types``...).
-    """
-
-    def __init__(self, config, *, max_amplitude: float, flat_std: float, **kwargs) -> None:
-        super().__init__(config, **kwargs)
-        self.detector = ArtifactDetector(max_amplitude, flat_std,
-                                         n_channels=len(self.picks), sfreq=self.sfreq)
-        self._reasons: dict[int, str | None] = {}  # stop_index -> reason, until fed out
-
-    def decide(self, window: Window) -> Decision:
-        """Decode one window and check it for artifacts."""
-        decision = super().decide(window)
-        self._reasons[decision.stop_index] = self.detector.check(window)
-        if self._reasons[decision.stop_index] is not None:
-            self.stats.count("artifact_windows")
-        return decision
-
-    def feed(self, chunk, *, now: float | None = None, gaps: Sequence = ()
-             ) -> list[tuple[Decision, str | None]]:
-        """Run a chunk through the pipeline.
-
-        Parameters
-        ----------
-        chunk : Chunk
-            New samples.
-        now : float or None
-            As :meth:`Pipeline.process` (None decodes every window).
-        gaps : sequence of Gap
-            Gaps the inlet found in this chunk.
-
-        Returns
-        -------
-        list of (Decision, str or None)
-            Each decision with its artifact reason (None: clean).
-        """
-        self.detector.push_raw(chunk.data[self.picks], chunk.first_index)
-        decisions = self.process(chunk, now=now, gaps=gaps)
-        return [(d, self._reasons.pop(d.stop_index, None)) for d in decisions]

@@ -125,6 +125,11 @@ class NeurofeedbackProcessor:
                              f"sampling rate ({self.sfreq:g} Hz): lower [feedback].rate")
         self.step_samples = int(step_samples)
         self.baseline_samples = int(round(settings.baseline * self.sfreq))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: a new baseline is recorded before any feedback."""
+        settings = self.settings
         self.normaliser = BaselineNormaliser(settings.direction)
         self.reward = DwellReward(settings.threshold, int(round(settings.dwell * self.sfreq)))
         self.baseline_start: int | None = None

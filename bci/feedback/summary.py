@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from bci.feedback.artifacts import REASONS
+from bci.feedback.program import FeedbackRun
 from bci.feedback.protocol import Protocol
-from bci.feedback.session import FeedbackRun
 
 
 def session_summary(run: FeedbackRun, protocol: Protocol, *, speed: float = 1.0,

@@ -13,24 +13,11 @@ import logging
 import mne
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from bci.units import volts_per_unit
 
-_VOLTS_PER_UNIT = {
-    "v": 1.0,
-    "volt": 1.0,
-    "volts": 1.0,
-    "mv": 1e-3,
-    "millivolt": 1e-3,
-    "millivolts": 1e-3,
-    "uv": 1e-6,
-    "µv": 1e-6,
-    "μv": 1e-6,  # Greek mu, as some writers spell it
-    "microvolt": 1e-6,
-    "microvolts": 1e-6,
-    "nv": 1e-9,
-    "nanovolt": 1e-9,
-    "nanovolts": 1e-9,
-}
+__all__ = ["volts_per_unit", "warn_if_implausible_eeg_scale"]
+
+logger = logging.getLogger(__name__)
 
 # Sample-to-sample steps of real EEG are a few µV: steps of a millivolt mean the numbers
 # are not volts. Steps, not levels, because DC-coupled amplifiers (BioSemi) carry offsets
@@ -39,13 +26,6 @@ _VOLTS_PER_UNIT = {
 _MAX_EEG_STEP = 1e-3
 _MIN_EEG_LEVEL = 1e-8
 _CHECK_SECONDS = 60.0
-
-
-def volts_per_unit(unit: str | None) -> float | None:
-    """How many volts one ``unit`` is; None when ``unit`` is not a voltage (or unknown)."""
-    if unit is None:
-        return None
-    return _VOLTS_PER_UNIT.get(unit.strip().lower())
 
 
 def warn_if_implausible_eeg_scale(raw: mne.io.BaseRaw, file_name: str) -> None:

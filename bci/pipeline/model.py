@@ -1,8 +1,9 @@
 """Model files: a fitted pipeline that is safe to load and says how it was made.
 
 Saved with ``skops`` (a zip of JSON and numpy arrays): loading runs no code from the
-file, and every type it would construct is checked against an explicit list of trusted
-modules before anything is built. Never pickle.
+file, and every type it would construct is checked against the exact list of types the
+decoders are built from (:data:`bci.decoders.TRUSTED_TYPES`, tested to be exactly what
+they need) before anything is built. Never pickle.
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ from bci.pipeline.config import PipelineConfig, parse_config
 FORMAT_VERSION = 1
 _FORMAT = "bci-model"
 
-#: Modules whose types a model file may contain (checked before loading).
-TRUSTED_MODULES = ("bci.decoders.", "sklearn.", "pyriemann.", "mne.decoding.", "numpy.",
-                   "scipy.")
 
 
 @dataclass
@@ -111,7 +109,7 @@ def save_model(model: Model, path: str | Path) -> Path:
 
 
 def load_model(path: str | Path) -> Model:
-    """Read a model file, refusing any type outside :data:`TRUSTED_MODULES`.
+    """Read a model file, refusing any type outside :data:`bci.decoders.TRUSTED_TYPES`.
 
     Raises
     ------
@@ -119,6 +117,8 @@ def load_model(path: str | Path) -> Model:
         Not a model file, saved by a newer incompatible bci, or holding untrusted types.
     """
     import skops.io as sio
+
+    from bci.decoders import TRUSTED_TYPES
 
     path = Path(path)
     if not path.is_file():
@@ -128,10 +128,10 @@ def load_model(path: str | Path) -> Model:
     except Exception as err:  # skops raises many kinds on a non-zip or corrupt file
         raise ModelError(f"{path}: not a bci model file ({type(err).__name__}): pass a "
                          "file written by 'bci train'") from None
-    untrusted = [t for t in types if not t.startswith(TRUSTED_MODULES)]
+    untrusted = [t for t in types if t not in TRUSTED_TYPES]
     if untrusted:
-        raise ModelError(f"{path}: refusing to load types from outside the trusted "
-                         f"libraries: {untrusted}")
+        raise ModelError(f"{path}: refusing to load types that no bci decoder is made "
+                         f"of: {untrusted}: load only model files written by 'bci train'")
     try:
         payload = sio.load(path, trusted=types)
     except Exception as err:

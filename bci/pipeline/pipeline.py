@@ -1,8 +1,10 @@
 """The pipeline: picks, causal filters, windows, decoder — one object, live and offline.
 
 :class:`Pipeline` is synchronous and owns no thread, socket or clock: it is fed chunks
-(by a live :class:`~bci.pipeline.session.Session` or by a recording on the virtual
-clock) and returns decisions. Because the same object runs in both places, what is
+(by a :class:`~bci.runtime.Session`, live or on the virtual clock) and returns a
+:class:`~bci.pipeline.step.Step` that states everything the pass produced — decisions,
+windows, and status events (gaps, repaired samples, decoder errors) — so nothing has to
+be learned by diffing counters. Because the same object runs in both places, what is
 evaluated offline is exactly what runs live.
 """
 
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from itertools import pairwise
+from typing import Protocol
 
 import numpy as np
 
@@ -19,9 +21,22 @@ from bci.errors import ConfigError
 from bci.pipeline.config import PipelineConfig
 from bci.pipeline.decision import Decision
 from bci.pipeline.stats import LatencyStats
+from bci.pipeline.step import StatusEvent, Step
 from bci.pipeline.windows import MarkerEpocher, SlidingWindows, Window
 from bci.stream.chunk import Chunk, Marker
 from bci.stream.gaps import Gap
+
+
+class WindowCheck(Protocol):
+    """Checks each decoded window (neurofeedback's artifact detector is one).
+
+    ``push_raw`` sees the picked raw samples of every chunk before any filter, in order;
+    ``check`` returns why a window is bad (``Decision.artifact``), or None.
+    """
+
+    def push_raw(self, data: np.ndarray, first_index: int) -> None: ...
+
+    def check(self, window: Window) -> str | None: ...
 
 
 class Pipeline:
@@ -43,19 +58,23 @@ class Pipeline:
     period : float or None
         Seconds between timestamps, when a replay runs faster than the nominal rate.
     windows_only : bool
-        Build no decoder: :meth:`windows_of` cuts the windows training needs.
+        Build no decoder: :meth:`process` returns the windows (``Step.windows``) and no
+        decisions — what training needs.
+    window_checks : sequence of WindowCheck
+        Run on every decoded window; the first reason found becomes the decision's
+        ``artifact`` (counted as ``artifact_windows``).
 
-    Attributes
-    ----------
-    stabiliser : GestureStabiliser or None
-        With ``[postprocess]``: turns each decision into the stable gesture and its
-        onsets/offsets (``Decision.gesture``, ``Decision.events``), in signal time.
+    Notes
+    -----
+    Application stages (the ``[postprocess]`` gesture stabiliser, neurofeedback) run
+    after the pipeline, in the session (:func:`bci.runtime.stages.pipeline_stages`).
     """
 
     def __init__(self, config: PipelineConfig, *, sfreq: float, ch_names: Sequence[str],
                  ch_types: Sequence[str], decoder: object | None = None,
                  picks: Sequence[str] | None = None, period: float | None = None,
-                 windows_only: bool = False) -> None:
+                 windows_only: bool = False,
+                 window_checks: Sequence[WindowCheck] = ()) -> None:
         from bci.decoders import make_decoder, needs_training
         from bci.dsp import FilterChain, Picks
 
@@ -90,16 +109,8 @@ class Pipeline:
         if decoder is not None and self.classes is None:
             self.score_names = _feature_names(decoder, self.filters.ch_names_out,
                                               self._window_samples(config))
-        self.stabiliser = None
-        if config.postprocess is not None and decoder is not None:
-            from bci.postprocess import GestureStabiliser
-
-            if self.classes is None:
-                raise ConfigError(f"{config.origin}: [postprocess] needs a decoder with "
-                                  f"classes, and '{config.decoder['kind']}' gives a "
-                                  "continuous output: remove [postprocess]")
-            self.stabiliser = GestureStabiliser.from_config(
-                config.postprocess, self.classes, self.sfreq, origin=config.origin)
+        self.windows_only = windows_only
+        self.window_checks = list(window_checks)
         self.stats = LatencyStats({"filters": config.budget.get("chunk"),
                                    "decoder": config.budget.get("decoder"),
                                    "end_to_end": config.budget.get("end_to_end")})
@@ -112,17 +123,24 @@ class Pipeline:
             self.windows = MarkerEpocher(n_out, self.sfreq, config.events, config.tmin,
                                          config.tmax, period=period)
         self._repaired: list[tuple[int, int]] = []  # (start, stop) of repaired samples
-        self.last_error = ""  # the decoder's last error on a window, for status reports
+        self._repairing = False  # inside a run of chunks with repaired samples
+        self._repaired_in_run = 0
+        self._stop_index = 0
 
     def _window_samples(self, config: PipelineConfig) -> int:
         if config.mode == "sliding":
             return max(int(round(config.window * self.sfreq)), 1)
         return int(round(config.tmax * self.sfreq)) - int(round(config.tmin * self.sfreq))
 
+    @property
+    def stop_index(self) -> int:
+        """Samples received so far (one past the newest sample processed)."""
+        return self._stop_index
+
     # -- feeding ---------------------------------------------------------------------
 
     def process(self, chunk: Chunk | None, markers: Iterable[Marker] = (), *,
-                now: float | None = None, gaps: Sequence[Gap] = ()) -> list[Decision]:
+                now: float | None = None, gaps: Sequence[Gap] = ()) -> Step:
         """Run one chunk (and/or markers) through the pipeline.
 
         Parameters
@@ -138,55 +156,99 @@ class Pipeline:
             every window is decoded.
         gaps : sequence of Gap
             Gaps the inlet found inside this chunk; filters and windows restart after
-            each, so no window spans one.
+            each, so no window spans one. Each is also a ``gap`` status event.
 
         Returns
         -------
-        list of Decision
+        Step
+            The decisions (or, windows-only, the windows) and the status events.
         """
-        markers = list(markers)
+        markers = tuple(markers)
+        gaps = tuple(gaps)
+        events: list[StatusEvent] = []
+        for gap in gaps:
+            self.stats.count("gaps")
+            self.stats.count("samples_missing", gap.n_missing)
+            events.append(StatusEvent(
+                "gap", f"gap: {gap.n_missing} samples ({gap.duration * 1e3:.1f} ms) "
+                       f"missing before t={gap.time:.6f}", gap.time))
         if markers and isinstance(self.windows, MarkerEpocher):
-            self.windows.push_markers(markers)
+            self.windows.push_markers(list(markers))
+        windows: list[Window] = []
         if chunk is None:
             if isinstance(self.windows, MarkerEpocher) and markers:
-                return self._decide_all(self.windows.push(_empty_like(self.windows)), now)
-            return []
-        windows: list[Window] = []
-        for part, restart in _split_at_gaps(chunk, gaps):
-            if restart:
-                self.restart(part.first_index)
-            windows.extend(self._filter_and_window(part))
-        return self._decide_all(windows, now)
+                windows = self.windows.emit()
+        else:
+            repaired = 0
+            for part, restart in _split_at_gaps(chunk, gaps):
+                if restart:
+                    self.restart(part.first_index)
+                part_windows, part_repaired = self._filter_and_window(part)
+                windows.extend(part_windows)
+                repaired += part_repaired
+            self._stop_index = chunk.stop_index
+            events.extend(self._repair_events(repaired, chunk))
+        if self.windows_only:
+            return Step(chunk=chunk, markers=markers, gaps=gaps, windows=tuple(windows),
+                        events=tuple(events), stop_index=self._stop_index)
+        decided, decisions = self._decide_all(windows, now, events)
+        return Step(chunk=chunk, markers=markers, gaps=gaps, decisions=tuple(decisions),
+                    windows=tuple(decided), events=tuple(events),
+                    stop_index=self._stop_index)
 
-    def _filter_and_window(self, chunk: Chunk) -> list[Window]:
+    def _repair_events(self, repaired: int, chunk: Chunk) -> list[StatusEvent]:
+        # A burst of NaN/Inf samples spans many chunks: one event when it starts and one
+        # when it ends (with the count), not one per chunk.
+        if repaired:
+            self._repaired_in_run += repaired
+            if not self._repairing:
+                self._repairing = True
+                return [StatusEvent("nonfinite", "nonfinite: NaN/Inf samples arriving, "
+                                    "held at the last finite value, their windows "
+                                    "withheld", float(chunk.times[0]))]
+            return []
+        if self._repairing:
+            self._repairing = False
+            count, self._repaired_in_run = self._repaired_in_run, 0
+            return [StatusEvent("nonfinite", f"nonfinite: {count} NaN/Inf samples "
+                                "repaired, their windows withheld; finite again",
+                                float(chunk.times[0]) if chunk.n_times else None)]
+        return []
+
+    def _filter_and_window(self, chunk: Chunk) -> tuple[list[Window], int]:
         stats = self.stats
         started = time.perf_counter_ns()
         data = chunk.data if self._all_picked else chunk.data[self.picks]
+        for check in self.window_checks:
+            check.push_raw(data, chunk.first_index)
         filtered = self.filters(data)  # repairs NaN/Inf first (FilterChain's guard)
         repaired = self.filters.repaired_
         middle = time.perf_counter_ns()
         stats.stage("filters").add((middle - started) / 1e6)
         stats.count("chunks")
         stats.count("samples", chunk.n_times)
+        n_repaired = 0
         if repaired.any():
             bad = np.flatnonzero(repaired)
-            stats.count("nonfinite_samples", int(bad.size))
+            n_repaired = int(bad.size)
+            stats.count("nonfinite_samples", n_repaired)
             self._repaired.append((chunk.first_index + int(bad[0]),
                                    chunk.first_index + int(bad[-1]) + 1))
         windows = self.windows.push(Chunk(filtered, chunk.times, chunk.first_index))
         stats.stage("windows").add((time.perf_counter_ns() - middle) / 1e6)
-        return windows
+        return windows, n_repaired
 
-    def _decide_all(self, windows: list[Window], now: float | None) -> list[Decision]:
+    def _decide_all(self, windows: list[Window], now: float | None,
+                    events: list[StatusEvent]) -> tuple[list[Window], list[Decision]]:
         if not windows:
-            return []
+            return [], []
         if (now is not None and len(windows) > 1 and self.end_to_end_budget is not None
                 and isinstance(self.windows, SlidingWindows)):
             budget = self.end_to_end_budget / 1e3
             fresh = [w for w in windows[:-1] if now - w.end_time <= budget]
             self.stats.count("skipped_windows", len(windows) - 1 - len(fresh))
             windows = [*fresh, windows[-1]]
-        decisions = []
+        decided, decisions = [], []
         for window in windows:
             if self._touches_repaired(window):
                 self.stats.count("withheld_windows")
@@ -197,16 +259,13 @@ class Pipeline:
                 # Bad data (a flat channel's singular covariance, ...) costs this window,
                 # never the session: counted, reported, and the loop goes on.
                 self.stats.count("decoder_errors")
-                self.last_error = f"{type(err).__name__}: {err}"
+                events.append(StatusEvent(
+                    "decoder_error", f"decoder error, window skipped: "
+                                     f"{type(err).__name__}: {err}", window.end_time))
                 continue
-            if self.stabiliser is not None:
-                events = self.stabiliser.update(decision)
-                decision = replace(decision, gesture=self.stabiliser.current,
-                                   events=tuple(events))
-                if events:
-                    self.stats.count("gesture_events", len(events))
+            decided.append(window)
             decisions.append(decision)
-        return decisions
+        return decided, decisions
 
     def _touches_repaired(self, window: Window) -> bool:
         # Forget repaired spans older than anything the window stage still holds: no
@@ -242,33 +301,24 @@ class Pipeline:
             value, label = float(index), self.classes[index]
         self.stats.stage("decoder").add((time.perf_counter_ns() - started) / 1e6)
         self.stats.count("decisions")
+        artifact = None
+        for check in self.window_checks:
+            artifact = check.check(window)
+            if artifact is not None:
+                self.stats.count("artifact_windows")
+                break
         return Decision(value=value, label=label, scores=scores, window_end=window.end_time,
                         stop_index=window.stop_index, true_label=window.label,
-                        event_time=window.event_time)
-
-    def windows_of(self, chunk: Chunk | None, markers: Iterable[Marker] = ()) -> list[Window]:
-        """Filter and window like :meth:`process`, but return the windows (training)."""
-        markers = list(markers)
-        if markers and isinstance(self.windows, MarkerEpocher):
-            self.windows.push_markers(markers)
-        if chunk is None:
-            if isinstance(self.windows, MarkerEpocher) and markers:
-                return self.windows.push(_empty_like(self.windows))
-            return []
-        return self._filter_and_window(chunk)
+                        event_time=window.event_time, artifact=artifact)
 
     # -- discontinuities -------------------------------------------------------------
-
-    def on_gap(self, gap: Gap) -> None:
-        """Count a gap (the restart itself happens in :meth:`process`)."""
-        self.stats.count("gaps")
-        self.stats.count("samples_missing", gap.n_missing)
 
     def restart(self, at_index: int) -> None:
         """Re-synchronise after a discontinuity: fresh filter state, no window across it."""
         self.filters.reset()
         self.windows.reset(at_index)
         self.stats.count("restarts")
+        self._repaired.clear()
 
 
 def _split_at_gaps(chunk: Chunk, gaps: Sequence[Gap]) -> list[tuple[Chunk, bool]]:
@@ -280,12 +330,6 @@ def _split_at_gaps(chunk: Chunk, gaps: Sequence[Gap]) -> list[tuple[Chunk, bool]
     bounds = sorted(cuts | {0, chunk.n_times})
     return [(Chunk(chunk.data[:, a:b], chunk.times[a:b], chunk.first_index + a), a in cuts)
             for a, b in pairwise(bounds) if b > a]
-
-
-def _empty_like(windows: MarkerEpocher) -> Chunk:
-    n = windows._ring.n_channels
-    index = windows._base + windows._ring.n_written
-    return Chunk(np.empty((n, 0)), np.empty(0), index)
 
 
 def _feature_names(decoder: object, ch_names: Sequence[str], n_times: int) -> list[str]:

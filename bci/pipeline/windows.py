@@ -172,9 +172,11 @@ class MarkerEpocher:
             self.reset(chunk.first_index)
         if chunk.n_times:
             self._ring.write(chunk.data, chunk.times)
-        return self._emit()
+        return self.emit()
 
-    def _emit(self) -> list[Window]:
+    def emit(self) -> list[Window]:
+        """The epochs complete so far (after markers arrived on their own), in event order.
+        """
         held_from = self._base + self._ring.n_written - min(self._ring.n_written,
                                                             self._ring.capacity)
         held_to = self._base + self._ring.n_written

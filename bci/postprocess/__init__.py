@@ -1,9 +1,10 @@
 """Post-processing: window decisions -> stable application outputs (EMG gestures).
 
 :class:`GestureStabiliser` turns a stream of window decisions into stable gestures with
-onset and offset events (the ``[postprocess]`` table); :func:`gesture_metrics` scores
-them against labelled recordings; :class:`GestureRelay` sends the events on (LSL markers,
-OSC) from a live session. See ``docs/emg-gestures.md``.
+onset and offset events (the ``[postprocess]`` table); :class:`GestureStage` runs it as a
+post-decoder stage of the session loop; :func:`gesture_metrics` scores them against
+labelled recordings; the events go out as LSL markers and OSC messages. See
+``docs/emg-gestures.md``.
 """
 
 from bci.postprocess.gestures import (
@@ -22,12 +23,12 @@ from bci.postprocess.metrics import (
 from bci.postprocess.outputs import (
     GestureMarkerOutlet,
     GestureOscSender,
-    GestureRelay,
     gesture_marker,
     parse_gesture_marker,
 )
+from bci.postprocess.stage import GestureStage
 
 __all__ = ["KINDS", "METRIC_KEYS", "POSTPROCESS_DEFAULTS", "GestureEvent",
-           "GestureMarkerOutlet", "GestureOscSender", "GestureRelay", "GestureStabiliser",
+           "GestureMarkerOutlet", "GestureOscSender", "GestureStabiliser", "GestureStage",
            "gesture_marker", "gesture_metrics", "parse_gesture_marker",
            "pool_gesture_metrics", "stabilise", "stable_from_events"]

@@ -2,7 +2,7 @@
 
 :func:`gesture_metrics` scores a run (window decisions plus the stable output of a
 :class:`~bci.postprocess.GestureStabiliser`) against the recording's labelled segments
-``(start, stop, class)`` in samples, as :func:`bci.pipeline.offline.labelled_segments`
+``(start, stop, class)`` in samples, as :func:`bci.learn.segments.labelled_segments`
 gives them. Every time is taken from sample indices (a decision's newest sample is
 ``stop_index - 1``), so the figures do not depend on replay speed or wall clock.
 

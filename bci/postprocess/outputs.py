@@ -1,4 +1,4 @@
-"""Gesture outputs: LSL markers, OSC messages, and the hook that feeds them live.
+"""Gesture outputs: LSL markers and OSC messages.
 
 The gesture marker stream (type ``Markers``, one string channel) carries one marker per
 event, ``onset:<gesture>`` or ``offset:<gesture>``, stamped with its push time like the
@@ -13,18 +13,13 @@ each event sends ``<prefix>/onset`` or ``<prefix>/offset`` with the gesture's na
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
-import pylsl
 
-from bci.postprocess.gestures import GestureEvent, GestureStabiliser, WindowDecision
+from bci.postprocess.gestures import GestureEvent
 from bci.stream.description import StreamDescription
 from bci.stream.osc import OscSender
 from bci.stream.outlet import Outlet
-
-if TYPE_CHECKING:
-    pass
 
 
 def gesture_marker(event: GestureEvent) -> str:
@@ -115,52 +110,5 @@ class GestureOscSender(OscSender):
                        self.message("gesture", gesture)])
 
 
-class GestureRelay:
-    """Stabilises each live decision and sends its gesture events on.
-
-    A callable with the signature of :class:`bci.pipeline.Session`'s ``on_decision``
-    hook (it runs in the session's worker thread, after the decision was pushed): pass
-    it to :func:`bci.pipeline.live.open_live` to turn a running classifier into a
-    gesture interface.
-
-    Parameters
-    ----------
-    stabiliser : GestureStabiliser
-        Built for the model's classes and the stream's rate.
-    outlet : GestureMarkerOutlet or None
-        Where the onset and offset markers go.
-    osc : GestureOscSender or None
-        Where OSC messages go.
-    keep : bool
-        Keep every event in ``self.events`` (tests, short runs).
-
-    Attributes
-    ----------
-    n_decisions : int
-        Decisions fed so far.
-    """
-
-    def __init__(self, stabiliser: GestureStabiliser, *,
-                 outlet: GestureMarkerOutlet | None = None,
-                 osc: GestureOscSender | None = None, keep: bool = False) -> None:
-        self.stabiliser = stabiliser
-        self.outlet = outlet
-        self.osc = osc
-        self.keep = keep
-        self.events: list[GestureEvent] = []
-        self.n_decisions = 0
-
-    def __call__(self, decision: WindowDecision, latency_ms: float | None = None) -> None:
-        """Feed one decision (``latency_ms`` is the session's, unused here)."""
-        events = self.stabiliser.update(decision)
-        self.n_decisions += 1
-        if events and self.outlet is not None:
-            self.outlet.push(events, pylsl.local_clock())
-        if self.osc is not None:
-            self.osc.send(decision.scores, self.stabiliser.current, events)
-        if self.keep:
-            self.events.extend(events)
-
-
-__all__ = ["GestureMarkerOutlet", "GestureOscSender", "GestureRelay", "gesture_marker",
+__all__ = ["GestureMarkerOutlet", "GestureOscSender", "gesture_marker",
            "parse_gesture_marker"]

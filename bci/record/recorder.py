@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pylsl
@@ -39,9 +39,6 @@ from bci.record.xdf_writer import (
     encode_strings,
 )
 from bci.stream.discovery import resolve_stream
-
-if TYPE_CHECKING:
-    from bci.pipeline.live import LiveSetup
 
 logger = logging.getLogger(__name__)
 
@@ -421,6 +418,11 @@ class Recorder:
 
     # -- stopping -------------------------------------------------------------------
 
+    @property
+    def failed(self) -> bool:
+        """Whether the recording thread ended with an error (``stop()`` raises it)."""
+        return self.error is not None
+
     def is_running(self) -> bool:
         """Whether the recording thread is alive (False once stopped or failed)."""
         return self._thread is not None and self._thread.is_alive()
@@ -465,31 +467,3 @@ class Recorder:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def recorder_for_live(path: str | PathLike[str], setup: LiveSetup, **kwargs: Any
-                      ) -> Recorder:
-    """A (not yet started) recorder of a live session's signal, markers and decisions.
-
-    Streams are picked by ``source_id`` where they have one (so another stream of the
-    same name elsewhere on the network is never recorded instead), else by name. Start
-    it before ``setup.session.start()`` and stop it after the session stops.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``.xdf`` file (``bci live --record FILE.xdf``).
-    setup : bci.pipeline.live.LiveSetup
-        From :func:`bci.pipeline.live.open_live`: its open inlet, marker inlet (if any)
-        and decision outlet (if any).
-    **kwargs
-        Passed to :class:`Recorder` (``timeout``, ``overwrite``).
-    """
-    descriptions = [setup.inlet.description]
-    if setup.marker_inlet is not None:
-        descriptions.append(setup.marker_inlet.description)
-    if setup.outlet is not None:
-        descriptions.append(setup.outlet.description)
-    names = [d.name for d in descriptions if not d.source_id]
-    source_ids = [d.source_id for d in descriptions if d.source_id]
-    return Recorder(path, names, source_ids=source_ids, **kwargs)

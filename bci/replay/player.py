@@ -1,11 +1,8 @@
-"""Replaying recordings as live LSL sources, and the same replay on a virtual clock."""
+"""Replaying recordings as live LSL sources, paced in real time (or faster)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pylsl
@@ -14,69 +11,14 @@ from bci.errors import ConfigError
 from bci.replay.faults import Fault
 from bci.replay.schedule import MarkerItem, SignalItem, schedule
 from bci.replay.source import ReplaySource
-from bci.stream.chunk import Chunk, Marker
+from bci.replay.virtual import WIRE_DTYPES, describe
 from bci.stream.description import StreamDescription
 from bci.stream.outlet import Outlet
-from bci.stream.units import from_wire, to_wire, wire_scales
-
-_WIRE_DTYPES = {"float32": np.float32, "double64": np.float64}
-
-
-def describe(source: ReplaySource, *, name: str, source_id: str, speed: float,
-             channel_format: str) -> StreamDescription:
-    """The LSL description a replay announces for ``source``.
-
-    The replay's speed factor is in the description (``desc/bci/speed``) so receivers
-    know that timestamps advance ``speed`` times faster than the nominal rate says.
-    """
-    return StreamDescription.for_signal(
-        name, source.stype, source.sfreq, list(source.ch_names), list(source.ch_types),
-        channel_format=channel_format, source_id=source_id,
-        metadata={"speed": repr(float(speed)), "replay": "1"})
+from bci.stream.units import to_wire, wire_scales
+from bci.worker import Worker
 
 
-@dataclass(frozen=True)
-class VirtualChunk:
-    """A chunk of one source as a live receiver would get it, on the virtual clock."""
-
-    source: int
-    chunk: Chunk
-    due: float
-
-
-@dataclass(frozen=True)
-class VirtualMarker:
-    """A marker as a live receiver would get it, on the virtual clock."""
-
-    marker: Marker
-    due: float
-
-
-def iter_virtual(sources: list[ReplaySource], *, chunk: int | None = None, speed: float = 1.0,
-                 t0: float = 0.0, loop: bool = False, channel_format: str = "float32"
-                 ) -> Iterator[VirtualChunk | VirtualMarker]:
-    """Iterate a replay with no sockets and no sleeping.
-
-    Yields the chunks and markers a receiver of ``Player(sources, ...)`` would get, in
-    the order they are due, with the same timestamps (relative to ``t0``) and with values
-    passed through the same wire conversion (microvolts in ``channel_format``), so the
-    float64 values equal those an :class:`~bci.stream.Inlet` hands out, bit for bit.
-    """
-    dtype = _WIRE_DTYPES[channel_format]
-    scales = [wire_scales(describe(s, name=s.name, source_id="", speed=speed,
-                                   channel_format=channel_format).units, s.ch_types)
-              for s in sources]
-    for item in schedule(sources, chunk=chunk, speed=speed, t0=t0, loop=loop):
-        if isinstance(item, MarkerItem):
-            yield VirtualMarker(Marker(item.label, item.due), item.due)
-            continue
-        source = sources[item.source]
-        wire = to_wire(source.data[:, item.start:item.stop], scales[item.source], dtype)
-        data = from_wire(wire, scales[item.source])
-        yield VirtualChunk(item.source, Chunk(data, item.times, item.sample), item.due)
-
-
-class Player:
+class Player(Worker):
     """Replays recordings over LSL in real time (or ``speed`` times faster).
 
     Each source gets a signal outlet; the first source's annotations go to a string
@@ -123,6 +65,7 @@ class Player:
             raise ConfigError(f"--speed must be a positive factor, got {speed}")
         if chunk is not None and chunk < 1:
             raise ConfigError(f"--chunk must be at least one sample, got {chunk}")
+        super().__init__(f"bci-replay-{name or sources[0].name}")
         self.sources = sources
         self.speed = speed
         self.chunk = chunk
@@ -142,11 +85,8 @@ class Player:
         self.n_markers = 0
         self.lateness: list[float] = []  # push time - due time, seconds, if recorded
         self.record_lateness = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._outlets: list[Outlet] = []
         self._marker_outlet: Outlet | None = None
-        self.error: BaseException | None = None
         self.faults = list(faults or [])
         self._rng = np.random.default_rng(seed)
         self.n_restarts = 0
@@ -169,23 +109,18 @@ class Player:
         return self._outlets[0].wait_for_consumers(timeout)
 
     def start(self) -> Player:
-        """Open the outlets and start replaying on a background thread."""
+        """Open the outlets and start replaying on the worker thread."""
         self.open_outlets()
-        self._stop.clear()
         self.t0 = pylsl.local_clock() + self.lead
-        self._thread = threading.Thread(target=self._run, name=f"bci-replay-{self.name}",
-                                        daemon=True)
-        self._thread.start()
-        return self
+        return super().start()
 
-    def _run(self) -> None:
-        try:
-            self._play()
-        except BaseException as err:  # stored and re-raised by stop()
-            self.error = err
+    def _loop(self) -> None:
+        # The outlets stay open after the last sample until stop(): withdrawing an
+        # outlet drops what receivers have not taken yet.
+        self._play()
 
     def _play(self) -> None:
-        dtype = _WIRE_DTYPES[self.channel_format]
+        dtype = WIRE_DTYPES[self.channel_format]
         scales = [wire_scales(d.units, d.ch_types) for d in self.descriptions]
         faults = _FaultPlan(self.faults, self.sources[0], self.t0, self.speed)
         items = schedule(self.sources, chunk=self.chunk, speed=self.speed, t0=self.t0,
@@ -237,33 +172,12 @@ class Player:
             self._marker_outlet.close()
         self._outlets, self._marker_outlet = [], None
 
-    def is_running(self) -> bool:
-        """Whether samples are still being pushed."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the end of a non-looping replay; True if it ended."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
     def stop(self) -> None:
         """Stop pushing and withdraw the outlets; re-raise an error of the replay thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        self._close_outlets()
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def __enter__(self) -> Player:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        try:
+            super().stop()
+        finally:
+            self._close_outlets()
 
 
 class _FaultPlan:

@@ -13,7 +13,7 @@ from bci.stream.description import StreamDescription
 from bci.stream.discovery import resolve_stream
 from bci.stream.gaps import Gap, GapDetector
 from bci.stream.ring import RingBuffer
-from bci.stream.units import wire_scales
+from bci.stream.units import from_wire, wire_scales
 
 _DTYPES = {pylsl.cf_float32: np.float32, pylsl.cf_double64: np.float64,
            pylsl.cf_int32: np.int32, pylsl.cf_int16: np.int16, pylsl.cf_int8: np.int8,
@@ -172,6 +172,7 @@ class Inlet(_Connection):
         self.ring_seconds = ring_seconds
         self.ring: RingBuffer | None = None
         self.gaps: list[Gap] = []
+        self._gaps_taken = 0
         self.gap_detector: GapDetector | None = None
         self.period = 0.0
         self.n_received = 0
@@ -244,8 +245,7 @@ class Inlet(_Connection):
             self._check_replaced()
             return None
         self.last_receipt = pylsl.local_clock()
-        # C order: the filters run along time, row by row.
-        data = np.multiply(wire.T, self._scales, dtype=np.float64, order="C")
+        data = from_wire(wire, self._scales)
         times = np.array(stamps, dtype=np.float64)
         if self._resent_guard:
             # A new connection may hand over samples the old one already delivered
@@ -267,6 +267,16 @@ class Inlet(_Connection):
         if self.ring is not None:
             self.ring.write(data, times)
         return chunk
+
+    def take_gaps(self) -> list[Gap]:
+        """The gaps found since the previous call (each is handed out once).
+
+        The session loop calls this after every pull, so the gaps of a chunk reach the
+        pipeline with that chunk; ``gaps`` keeps the whole record.
+        """
+        new = self.gaps[self._gaps_taken:]
+        self._gaps_taken = len(self.gaps)
+        return new
 
     def __enter__(self) -> Inlet:
         return self.open()

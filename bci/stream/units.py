@@ -11,30 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Channel types (MNE names) whose values are voltages.
-VOLTAGE_TYPES = frozenset({"eeg", "emg", "eog", "ecg", "seeg", "ecog", "dbs", "bio"})
+from bci.units import VOLTAGE_TYPES, is_voltage, volts_per_unit
 
-# Wire unit name -> value of one wire unit in SI. Names seen in real LSL streams.
-_UNIT_IN_SI = {
-    "microvolts": 1e-6,
-    "microvolt": 1e-6,
-    "uv": 1e-6,
-    "µv": 1e-6,
-    "μv": 1e-6,
-    "millivolts": 1e-3,
-    "millivolt": 1e-3,
-    "mv": 1e-3,
-    "volts": 1.0,
-    "volt": 1.0,
-    "v": 1.0,
-    "nanovolts": 1e-9,
-    "nv": 1e-9,
-}
+__all__ = ["VOLTAGE_TYPES", "from_wire", "round_trip", "si_per_wire_unit", "to_wire",
+           "wire_scales", "wire_unit"]
 
 
 def wire_unit(ch_type: str) -> str:
     """Unit a channel of this MNE type is sent in: microvolts for voltages, else none."""
-    return "microvolts" if ch_type.lower() in VOLTAGE_TYPES else ""
+    return "microvolts" if is_voltage(ch_type) else ""
 
 
 def si_per_wire_unit(unit: str, ch_type: str) -> float:
@@ -53,10 +38,10 @@ def si_per_wire_unit(unit: str, ch_type: str) -> float:
         Multiply wire values by this to get SI values. A voltage channel without a unit
         is taken to be in microvolts, as nearly every EEG/EMG LSL source sends.
     """
-    key = unit.strip().lower()
-    if key in _UNIT_IN_SI:
-        return _UNIT_IN_SI[key]
-    if not key and ch_type.lower() in VOLTAGE_TYPES:
+    volts = volts_per_unit(unit)
+    if volts is not None:
+        return volts
+    if not unit.strip() and is_voltage(ch_type):
         return 1e-6
     return 1.0
 
@@ -78,8 +63,12 @@ def to_wire(data: np.ndarray, scales: np.ndarray, dtype: np.dtype | type) -> np.
 
 
 def from_wire(wire: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """Wire values (n_times, n_channels) -> SI float64 (n_channels, n_times)."""
-    return wire.T.astype(np.float64) * scales
+    """Wire values (n_times, n_channels) -> SI float64 (n_channels, n_times), C order.
+
+    C order because the filters run along time, row by row. The inlet and the virtual
+    clock both call this, so offline values equal live ones bit for bit.
+    """
+    return np.multiply(wire.T, scales, dtype=np.float64, order="C")
 
 
 def round_trip(data: np.ndarray, scales: np.ndarray, dtype: np.dtype | type) -> np.ndarray:

@@ -1,22 +1,16 @@
-"""``bci neurofeedback PROTOCOL.toml --stream N``: the command, thin over the library.
-
-:func:`add_arguments` and :func:`run` are what ``bci.cli`` wires as the
-``neurofeedback`` subcommand; :func:`main` runs the same as ``python -m bci.feedback``.
-"""
+"""``bci neurofeedback PROTOCOL.toml --stream N``: the command, thin over the library."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import signal
-import sys
 import time
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from bci.errors import BciError, ConfigError, StreamError
+from bci.errors import BciError, ConfigError
+
+HELP = "closed-loop neurofeedback: baseline, feedback value, reward, session report"
 
 log = logging.getLogger("bci")
 
@@ -56,10 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``bci neurofeedback`` with parsed arguments; return the exit status."""
+    from bci.cli.supervisor import check_duration, print_json
     from bci.feedback.osc import parse_osc_address
     from bci.feedback.protocol import load_protocol
     from bci.feedback.summary import write_summary
 
+    check_duration(args.duration)
     protocol = load_protocol(args.protocol)
     osc_address = parse_osc_address(args.osc) if args.osc else None
     if args.data and osc_address is not None:
@@ -74,23 +70,13 @@ def run(args: argparse.Namespace) -> int:
     summary["files"] = {kind: str(path) for kind, path in paths.items()}
     _log_summary(summary)
     if args.json:
-        sys.stdout.write(json.dumps(summary, indent=2, default=float) + "\n")
-        sys.stdout.flush()
+        print_json(summary)
     return 0
 
 
-def _printer(sfreq: float):
-    def show(sample, latency_ms: float) -> None:
-        flag = sample.artifact or ""
-        sys.stdout.write(f"{sample.index / sfreq:10.2f} s  feedback {sample.feedback:5.3f}  "
-                         f"reward {int(sample.reward)}  value {sample.value:10.4g}  "
-                         f"{latency_ms:7.2f} ms  {flag}\n")
-        sys.stdout.flush()
-    return show
-
-
 def _run_offline(protocol, args: argparse.Namespace):
-    from bci.feedback.session import run_feedback_offline
+    from bci.feedback.program import run_feedback_offline
+    from bci.feedback.sinks import print_sample
     from bci.feedback.summary import session_summary
 
     source = _concatenated_source(args.data)
@@ -98,9 +84,8 @@ def _run_offline(protocol, args: argparse.Namespace):
              ", ".join(args.data), source.n_times / source.sfreq)
     run_ = run_feedback_offline(protocol, source, chunk=args.chunk)
     if args.print_samples and not args.json:
-        show = _printer(run_.sfreq)
         for sample in run_.samples:
-            show(sample, float("nan"))
+            print_sample(sample, run_.sfreq, float("nan"))
     return run_, session_summary(run_, protocol, input_stream=", ".join(args.data))
 
 
@@ -125,80 +110,65 @@ def _concatenated_source(paths: Sequence[str]):
 
 
 def _run_live(protocol, args: argparse.Namespace, osc_address):
-    # Import the decoders (seconds on a busy machine) before subscribing, or the stream
-    # piles up a backlog (as in bci.pipeline.live.open_live).
-    import bci.decoders  # noqa: F401
-    from bci.feedback.osc import FeedbackOscSender
-    from bci.feedback.outlet import FeedbackOutlet
-    from bci.feedback.session import FeedbackSession, build_feedback
+    from bci.cli.supervisor import wait_while
+    from bci.feedback.program import open_feedback
+    from bci.feedback.sinks import FeedbackOscSink, FeedbackPrinter
     from bci.feedback.summary import session_summary
-    from bci.stream.inlet import Inlet
 
-    osc = (FeedbackOscSender(osc_address, prefix=args.osc_prefix) if osc_address
-           else None)
+    sinks = []
+    osc = None
+    if osc_address:
+        from bci.feedback.osc import FeedbackOscSender
+
+        osc = FeedbackOscSender(osc_address, prefix=args.osc_prefix)
+        sinks.append(FeedbackOscSink(osc))
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
-    inlet = Inlet(args.stream, timeout=args.timeout, ring_seconds=0.0)
-    outlet = None
     try:
-        inlet.open()
-        d = inlet.description
-        if d.sfreq <= 0:
-            raise StreamError(f"stream '{d.name}' has no nominal sampling rate: pass the "
-                              "signal stream with --stream")
-        speed = 1.0 / (inlet.period * d.sfreq)  # the replay's announced speed, if any
-        pipeline, processor = build_feedback(protocol, sfreq=d.sfreq, ch_names=d.ch_names,
-                                             ch_types=d.ch_types)
-        settings = protocol.feedback
-        if pipeline.windows.step > processor.sfreq / settings.rate + 1e-9:
-            log.warning("[online].step (%g s) is longer than 1/rate (%g s): feedback "
-                        "samples repeat the same window", protocol.config.step,
-                        1 / settings.rate)
-        outlet = FeedbackOutlet(
-            args.out_stream, rate=settings.rate, source_id=uuid.uuid4().hex,
-            metadata={"input_stream": d.name, "protocol": protocol.name,
-                      "speed": repr(speed), "settings": settings.as_dict(),
-                      "channels_used": list(pipeline.ch_names)})
-        show = _printer(d.sfreq) if args.print_samples and not args.json else None
-        session = FeedbackSession(pipeline, processor, inlet, outlet=outlet, osc=osc,
-                                  on_sample=show)
-        log.info("neurofeedback '%s' on '%s' (%s) -> '%s'%s; recording a %g s baseline "
-                 "first; Ctrl-C stops", protocol.name, d.name, ", ".join(pipeline.ch_names),
-                 args.out_stream, f" and OSC {osc_address}" if osc else "", settings.baseline)
-        _supervise(session, processor, args.duration)
+        setup, run_ = open_feedback(protocol, args.stream, out_stream=args.out_stream,
+                                    timeout=args.timeout, sinks=sinks)
+    except BaseException:
+        for sink in sinks:
+            sink.close()
+        raise
+    session = setup.session
+    d = setup.inlet.description
+    speed = 1.0 / (setup.inlet.period * d.sfreq)
+    if args.print_samples and not args.json:
+        session.sinks.append(FeedbackPrinter(d.sfreq))
+    settings = protocol.feedback
+    pipeline, processor = run_.pipeline, run_.processor
+    if pipeline.windows.step > processor.sfreq / settings.rate + 1e-9:
+        log.warning("[online].step (%g s) is longer than 1/rate (%g s): feedback "
+                    "samples repeat the same window", protocol.config.step,
+                    1 / settings.rate)
+    log.info("neurofeedback '%s' on '%s' (%s) -> '%s'%s; recording a %g s baseline "
+             "first; Ctrl-C stops", protocol.name, d.name, ", ".join(pipeline.ch_names),
+             args.out_stream, f" and OSC {osc_address}" if osc else "", settings.baseline)
+    announced = False
+
+    def announce(elapsed: float) -> None:
+        nonlocal announced
+        if not announced and not processor.in_baseline:
+            announced = True
+            stats = processor.normaliser.describe()
+            log.info("baseline done: %d clean windows, median value %.4g; threshold "
+                     "%g is value %.4g; feedback starts", stats["n_windows"],
+                     stats["median"], settings.threshold,
+                     processor.normaliser.value_at(settings.threshold))
+
+    try:
+        session.start()
+        wait_while(session.is_running, duration=args.duration, tick=announce)
     finally:
-        inlet.close()
-        if outlet is not None:
-            outlet.close()
-        if osc is not None:
-            osc.close()
-    summary = session_summary(session.run, protocol, speed=speed, input_stream=d.name)
+        try:
+            session.stop()
+        finally:
+            setup.close()
+    summary = session_summary(run_, protocol, speed=speed, input_stream=d.name)
     if osc is not None:
         summary["output"]["osc"] = {"address": str(osc_address), "sent": osc.n_sent,
                                     "errors": osc.n_errors}
-    return session.run, summary
-
-
-def _supervise(session, processor, duration: float | None) -> None:
-    """Run the session until ``duration`` or Ctrl-C; log when the baseline completes."""
-    started = time.monotonic()
-    announced = False
-    session.start()
-    try:
-        while session.is_running():
-            if duration is not None and time.monotonic() - started >= duration:
-                break
-            if not announced and not processor.in_baseline:
-                announced = True
-                stats = processor.normaliser.describe()
-                log.info("baseline done: %d clean windows, median value %.4g; threshold "
-                         "%g is value %.4g; feedback starts", stats["n_windows"],
-                         stats["median"], processor.settings.threshold,
-                         processor.normaliser.value_at(processor.settings.threshold))
-            time.sleep(0.1)
-    except KeyboardInterrupt:
-        log.info("interrupted")
-    finally:
-        session.stop()
+    return run_, summary
 
 
 def _log_summary(summary: dict) -> None:
@@ -222,29 +192,3 @@ def _log_summary(summary: dict) -> None:
     if "files" in summary:
         log.info("summary written to %s and %s", summary["files"]["json"],
                  summary["files"]["png"])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bci.feedback``: the same as ``bci neurofeedback``."""
-    # Same start-up as bci.cli.main: quiet liblsl, SIGTERM stops cleanly (summary written).
-    from bci.cli import _quiet_liblsl, _stop_on_sigterm
-
-    _quiet_liblsl()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    parser = argparse.ArgumentParser(
-        prog="bci neurofeedback",
-        description="Closed-loop neurofeedback: baseline, normalised feedback value, "
-                    "reward, session report.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
-    try:
-        return run(args)
-    except BciError as err:
-        sys.stderr.write(f"bci: error: {err}\n")
-        return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("bci: interrupted\n")
-        return 130

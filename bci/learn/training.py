@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from bci.errors import ConfigError, RecordingError
+from bci.learn.segments import labelled_segments, segment_label
 from bci.pipeline.config import PipelineConfig
 from bci.pipeline.model import Model, sha256
-from bci.pipeline.offline import labelled_segments, segment_label, windows_offline
 from bci.pipeline.pipeline import Pipeline
 from bci.replay.source import ReplaySource
+from bci.runtime.offline import windows_offline
 
 
 @dataclass

@@ -8,27 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
+from bci.learn.segments import labelled_segments, segment_label
 from bci.pipeline.model import Model
-from bci.pipeline.offline import labelled_segments, run_offline, segment_label
-from bci.pipeline.pipeline import Pipeline
+from bci.pipeline.spec import build_pipeline
 from bci.replay.source import ReplaySource
-
-
-def pipeline_for(model: Model, sfreq: float, ch_names: Sequence[str],
-                 ch_types: Sequence[str], *, period: float | None = None,
-                 stream_name: str = "the stream") -> Pipeline:
-    """The live pipeline of a model, checked against a stream's rate and channels."""
-    model.check_stream(sfreq, ch_names, stream_name)
-    return Pipeline(model.config, sfreq=sfreq, ch_names=ch_names, ch_types=ch_types,
-                    decoder=model.decoder, picks=model.ch_names, period=period)
+from bci.runtime.offline import run_offline
+from bci.runtime.stages import gesture_rest, pipeline_stages
 
 
 def evaluate_source(model: Model, source: ReplaySource) -> dict:
     """Decisions and scores of ``model`` over one recording on the virtual clock."""
-    pipeline = pipeline_for(model, source.sfreq, source.ch_names, source.ch_types,
-                            stream_name=source.name)
+    pipeline = build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                              ch_types=source.ch_types, stream_name=source.name)
+    stages = pipeline_stages(pipeline)
     started = time.perf_counter()
-    decisions = run_offline(pipeline, source)
+    decisions = run_offline(pipeline, source, stages=stages)
     elapsed = time.perf_counter() - started
     config = model.config
     segments = labelled_segments(source, config.events) if config.mode == "sliding" else []
@@ -47,13 +41,13 @@ def evaluate_source(model: Model, source: ReplaySource) -> dict:
     duration = source.n_times / source.sfreq
     result = {"file": source.name, "decisions": rows, "signal_seconds": duration,
               "elapsed_seconds": elapsed, "stats": pipeline.stats.snapshot()}
-    if pipeline.stabiliser is not None and config.mode == "sliding":
+    rest = gesture_rest(stages)
+    if rest is not None and config.mode == "sliding":
         from bci.postprocess import gesture_metrics
 
         events = [e for d in decisions for e in d.events]
         result["gestures"] = gesture_metrics(decisions, events, segments, sfreq=source.sfreq,
-                                             window=config.window,
-                                             rest=pipeline.stabiliser.rest)
+                                             window=config.window, rest=rest)
     return result
 
 

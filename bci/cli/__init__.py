@@ -1,0 +1,69 @@
+"""The ``bci`` command line: parses arguments, then calls the library.
+
+One module per subcommand (``bci/cli/<command>.py``, each with ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``), one supervisor for all of them
+(:mod:`bci.cli.supervisor`: start-up, SIGTERM, waiting, one-line errors). Every user error
+is one line on stderr (``bci: error: ...``) and exit status 1; ``--json`` prints exactly
+one JSON object on stdout, logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+#: Subcommands in the order ``bci --help`` lists them: name -> module under ``bci.cli``.
+#: A module is imported (cheaply: heavy imports live inside ``run``) to build the parser;
+#: those marked lazy also load their flags only when used (the monitor loads Qt).
+SUBCOMMANDS: dict[str, str] = {
+    "streams": "streams", "info": "info", "replay": "replay", "simulate": "simulate",
+    "live": "live", "train": "train", "evaluate": "evaluate", "bench": "bench",
+    "monitor": "monitor", "record": "record", "neurofeedback": "neurofeedback",
+    "demo": "demo",
+}
+_LAZY_FLAGS = {"monitor"}
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+_SUBPARSERS: dict[str, argparse.ArgumentParser] = {}
+
+
+def _module(name: str):
+    return importlib.import_module(f"bci.cli.{SUBCOMMANDS[name]}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``bci`` parser with every subcommand (lazy ones without their flags)."""
+    parser = argparse.ArgumentParser(
+        prog="bci", description="Real-time BCI decoding over Lab Streaming Layer.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _SUBPARSERS.clear()
+    for name in SUBCOMMANDS:
+        module = _module(name)
+        _SUBPARSERS[name] = p = sub.add_parser(name, help=module.HELP)
+        if name not in _LAZY_FLAGS:
+            module.add_arguments(p)
+        COMMANDS[name] = module.run
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bci`` console script."""
+    from bci.cli.supervisor import configure, run_command
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+
+    def parse_and_run() -> int:
+        parser = build_parser()
+        if argv and argv[0] in _LAZY_FLAGS:
+            _module(argv[0]).add_arguments(_SUBPARSERS[argv[0]])
+        args = parser.parse_args(argv)
+        configure(verbose=args.verbose)
+        return COMMANDS[args.command](args)
+
+    return run_command(parse_and_run)
+
+
+__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main"]

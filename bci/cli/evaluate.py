@@ -1,0 +1,46 @@
+"""``bci evaluate MODEL --data FILE...``: pseudo-online scores on held-out recordings."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "score a model pseudo-online on held-out recordings"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the flags of ``bci evaluate``."""
+    parser.add_argument("model")
+    parser.add_argument("--data", nargs="+", required=True, help="held-out recordings")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object, with every decision")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and print the scores."""
+    from bci.cli.supervisor import one_blas_thread, print_json
+    from bci.learn.evaluation import evaluate
+    from bci.pipeline.model import load_model
+
+    one_blas_thread()
+    model = load_model(args.model)
+    result = evaluate(model, args.data)
+    if args.json:
+        print_json(result)
+        return 0
+    for f in result["files"]:
+        s = f["scores"]
+        acc = f"{s['accuracy']:.3f}" if "accuracy" in s else "-"
+        print(f"{f['file']}: {s['n_decisions']} decisions, accuracy {acc}")
+    if "accuracy" in result:
+        print(f"accuracy {result['accuracy']:.3f}, balanced accuracy "
+              f"{result['balanced_accuracy']:.3f}"
+              + (f", ROC-AUC {result['roc_auc']:.3f}" if "roc_auc" in result else ""))
+        cm = result["confusion_matrix"]
+        width = max(len(c) for c in cm["labels"]) + 2
+        print("confusion matrix (rows: true, columns: predicted)")
+        print(" " * width + "".join(f"{c:>{width}}" for c in cm["labels"]))
+        for label, row in zip(cm["labels"], cm["matrix"], strict=True):
+            print(f"{label:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+    print(f"{result['decisions_per_second']:.2f} decisions per second of signal; "
+          f"evaluated at {result['speed_x_realtime']:.0f}x real time")
+    return 0

@@ -1,0 +1,116 @@
+"""``bci live (CONFIG.toml | MODEL) --stream N``: decode a live stream, push decisions."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+HELP = "decode a live stream, push decisions over LSL"
+
+log = logging.getLogger("bci")
+
+#: Seconds ``--record`` waits for the input's ``<stream>-markers`` when the pipeline
+#: itself reads no markers (a sliding config on a replay that publishes them).
+MARKERS_LOOKUP = 0.5
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the flags of ``bci live``."""
+    p = parser
+    p.add_argument("spec", metavar="CONFIG.toml|MODEL")
+    p.add_argument("--stream", required=True, help="name of the signal stream")
+    p.add_argument("--markers", default=None,
+                   help="marker stream (default for marker-locked pipelines: STREAM-markers)")
+    p.add_argument("--out-stream", default="bci-decisions",
+                   help="decision stream name (default bci-decisions)")
+    p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--stats", default=None, help="write the latency statistics as JSON")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds to wait for the streams (default 30)")
+    p.add_argument("--print", dest="print_decisions", action="store_true",
+                   help="print every decision on stdout")
+    p.add_argument("--record", default=None, metavar="FILE.xdf",
+                   help="record the signal, markers and decisions to XDF")
+    p.add_argument("--osc", metavar="HOST:PORT", default=None,
+                   help="also send every decision over OSC: /bci/scores, /bci/gesture, and "
+                        "/bci/onset, /bci/offset with [postprocess]")
+    p.add_argument("--osc-prefix", default="/bci",
+                   help="OSC address prefix (default /bci)")
+
+
+def _extra_sinks(args: argparse.Namespace) -> list:
+    sinks = []
+    if args.print_decisions:
+        from bci.outputs import DecisionPrinter
+
+        sinks.append(DecisionPrinter())
+    if args.osc:
+        from bci.outputs import GestureOscSink
+        from bci.postprocess import GestureOscSender
+        from bci.stream.osc import parse_osc_address
+
+        sinks.append(GestureOscSink(GestureOscSender(parse_osc_address(args.osc),
+                                                     prefix=args.osc_prefix)))
+    return sinks
+
+
+def _recorder_sink(path: str, setup) -> object:
+    """Record the input, its markers (even when the pipeline reads none) and outputs."""
+    from bci.errors import StreamError
+    from bci.record import RecorderSink, recorder_for
+    from bci.stream import MarkerInlet
+
+    descriptions = [setup.inlet.description]
+    if setup.marker_inlet is not None:
+        descriptions.append(setup.marker_inlet.description)
+    else:
+        name = f"{setup.inlet.description.name}-markers"
+        try:
+            with MarkerInlet(name, timeout=MARKERS_LOOKUP) as markers:
+                descriptions.append(markers.description)
+        except StreamError:
+            log.info("no marker stream '%s' to record beside the signal", name)
+    descriptions.extend(s.description for s in setup.session.sinks
+                        if getattr(s, "description", None) is not None)
+    return RecorderSink(recorder_for(path, descriptions))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Decode until ``--duration`` or Ctrl-C; print the latency table."""
+    import sys
+
+    from bci.cli.supervisor import check_duration, one_blas_thread, wait_while, write_json
+    from bci.pipeline.spec import load_spec
+    from bci.pipeline.stats import format_stats
+    from bci.runtime import open_live
+
+    check_duration(args.duration)
+    one_blas_thread()
+    spec = load_spec(args.spec)
+    sinks = _extra_sinks(args)
+    log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
+    try:
+        setup = open_live(spec, args.stream, markers=args.markers,
+                          out_stream=args.out_stream, timeout=args.timeout, sinks=sinks)
+    except BaseException:
+        for sink in sinks:
+            sink.close()
+        raise
+    session = setup.session
+    try:
+        if args.record:
+            session.sinks.append(_recorder_sink(args.record, setup))
+            log.info("recording signal, markers and decisions to %s", args.record)
+        log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream, args.out_stream)
+        session.start()
+        wait_while(session.is_running, duration=args.duration)
+    finally:
+        try:
+            session.stop()
+        finally:
+            setup.close()
+    snapshot = session.stats.snapshot()
+    sys.stderr.write(format_stats(snapshot) + "\n")
+    if args.stats:
+        write_json(args.stats, snapshot)
+    return 0

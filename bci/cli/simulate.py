@@ -1,0 +1,30 @@
+"""``bci simulate OUT.fif --paradigm P``: a synthetic recording with markers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+HELP = "write a synthetic recording with markers"
+
+log = logging.getLogger("bci")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the flags of ``bci simulate``."""
+    parser.add_argument("out")
+    parser.add_argument("--paradigm", required=True,
+                        help="motor-imagery | ssvep | p300 | emg | rest")
+    parser.add_argument("--duration", type=float, default=None, help="seconds of signal")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the simulation."""
+    from bci.cli.supervisor import check_duration
+    from bci.datasets import write_simulation
+
+    path = write_simulation(args.out, args.paradigm, duration=check_duration(args.duration),
+                            seed=args.seed)
+    log.info("wrote %s", path)
+    return 0

@@ -1,0 +1,60 @@
+"""``bci train CONFIG.toml --data FILE... --out MODEL``: fit through the live signal path."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "fit a pipeline on calibration recordings"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the flags of ``bci train``."""
+    parser.add_argument("config")
+    parser.add_argument("--data", nargs="+", required=True, help="calibration recordings")
+    parser.add_argument("--out", required=True, help="model file to write")
+    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
+    parser.add_argument("--report", default=None, help="folder for a report with plots")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _progress(done: int, total: int, accuracy: float) -> None:
+    bar = "#" * done + "." * (total - done)
+    sys.stderr.write(f"\rcross-validation [{bar}] fold {done}/{total}: "
+                     f"accuracy {accuracy:.3f}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, cross-validate, save the model (and the report)."""
+    from bci.cli.supervisor import one_blas_thread, print_json
+    from bci.learn.report import write_training_report
+    from bci.learn.training import train
+    from bci.pipeline.config import load_config
+    from bci.pipeline.model import save_model
+
+    one_blas_thread()
+    config = load_config(args.config)
+    model, data, scores = train(config, args.data, n_folds=args.cv,
+                                progress=None if args.json else _progress)
+    path = save_model(model, args.out)
+    summary = {"model": str(path), "classes": model.classes,
+               "n_windows": int(data.X.shape[0]), "channels": len(model.ch_names),
+               "sfreq": model.sfreq, "cv": scores}
+    if scores:
+        summary["cv_accuracy_mean"] = float(sum(s["accuracy"] for s in scores) / len(scores))
+    if args.report:
+        summary["report"] = str(write_training_report(args.report, model, data, scores))
+    if args.json:
+        print_json(summary)
+    else:
+        for fold in scores:
+            print(f"fold {fold['fold']}: accuracy {fold['accuracy']:.3f}, balanced "
+                  f"{fold['balanced_accuracy']:.3f} ({fold['n_test']} windows)")
+        if scores:
+            print(f"mean cross-validated accuracy: {summary['cv_accuracy_mean']:.3f}")
+        print(f"saved {path} ({len(model.classes)} classes, {summary['n_windows']} "
+              f"training windows)")
+    return 0

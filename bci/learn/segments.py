@@ -1,0 +1,33 @@
+"""Labelled segments: annotations with a duration that name a class (EMG gestures).
+
+Training cuts sliding windows that lie wholly inside one segment; evaluation labels each
+sliding decision with the segment its window lies in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bci.replay.source import ReplaySource
+
+
+def labelled_segments(source: ReplaySource, events: Mapping[str, Sequence[str]]
+                      ) -> list[tuple[int, int, str]]:
+    """Sample spans ``(start, stop, class)`` of the annotations that name a class."""
+    label_to_class = {label: name for name, labels in events.items() for label in labels}
+    spans = []
+    for (onset, label), duration in zip(source.markers, source.durations, strict=True):
+        name = label_to_class.get(label)
+        if name is not None and duration > 0:
+            start = int(round(onset * source.sfreq))
+            spans.append((start, start + int(round(duration * source.sfreq)), name))
+    return spans
+
+
+def segment_label(start: int, stop: int, segments: Sequence[tuple[int, int, str]]
+                  ) -> str | None:
+    """Class of the segment that wholly contains samples ``start..stop``, if any."""
+    for a, b, name in segments:
+        if a <= start and stop <= b:
+            return name
+    return None
