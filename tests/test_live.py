@@ -95,3 +95,107 @@ def test_live_alpha_separates_eyes_closed_and_equals_offline(shared_recordings):
         results[run] = values
     # Eyes closed: occipital alpha (log10 V^2) clearly higher than eyes open.
     assert np.median(results["R02"]) > np.median(results["R01"]) + 0.5
+
+
+# -- the same claim on the recordings that ship with the project (no ../shared needed) --
+
+SAMPLE_ALPHA = """
+name = "occipital alpha on the shipped rest sample"
+[signal]
+picks = ["O1", "Oz", "O2"]
+[[filters]]
+kind = "bandpass"
+l_freq = 1.0
+h_freq = 40.0
+[online]
+mode = "sliding"
+window = 1.0
+step = 0.25
+[decoder]
+kind = "band-power"
+bands = { alpha = [8.0, 12.0] }
+log = true
+[budget]
+end_to_end = 5000.0
+"""
+
+
+def _live_rows(spec_path: Path, source: ReplaySource, speed: float, n_expected: int):
+    """`bci live SPEC` in its own process on a replay of ``source``: the rows read back."""
+    out = f"{source.name}-decisions"
+    player = Player([source], speed=speed, chunk=10, lead=0.3)
+    player.open_outlets()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bci.cli", "live", str(spec_path), "--stream", source.name,
+         "--out-stream", out, "--timeout", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rows = []
+    try:
+        with Inlet(info=resolve_stream(out, timeout=30), timeout=10) as inlet:
+            assert inlet.description.ch_names[0] == "class"
+            player.start()
+            player.wait(timeout=source.n_times / source.sfreq / speed + 10)
+            deadline = time.monotonic() + 5
+            while sum(r.shape[1] for r in rows) < n_expected and time.monotonic() < deadline:
+                chunk = inlet.pull(timeout=0.2)
+                if chunk is not None:
+                    rows.append(chunk.data)
+    finally:
+        player.stop()
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+    assert rows, f"no decisions from bci live; its stderr:\n{stderr}"
+    return np.concatenate(rows, axis=1)
+
+
+def test_shipped_rest_sample_live_equals_offline_bit_for_bit(sample_recordings, tmp_path):
+    """Sliding band power on the shipped rest sample: `bci live` = the offline run."""
+    from bci.io import read_recording
+    from bci.pipeline.config import parse_config
+
+    config_path = tmp_path / "alpha.toml"
+    config_path.write_text(SAMPLE_ALPHA)
+    raw = read_recording(sample_recordings / "sample-rest_raw.fif")
+    source = ReplaySource.from_raw(raw, f"rest-{uuid.uuid4().hex[:8]}")
+    config = parse_config(SAMPLE_ALPHA)
+    pipeline = Pipeline(config, sfreq=source.sfreq, ch_names=source.ch_names,
+                        ch_types=source.ch_types)
+    offline = run_offline(pipeline, source, chunk=10)
+    assert len(offline) > 100
+    live = _live_rows(config_path, source, 8.0, len(offline))
+    assert live.shape[1] == len(offline), f"{live.shape[1]} live, {len(offline)} offline"
+    assert np.array_equal(live[0], [d.value for d in offline])
+    assert np.array_equal(live[1:-2], np.array([d.scores for d in offline]).T)
+    # The sample's eyes-closed middle third has the higher alpha (the signal model's).
+    t = np.array([d.window_end for d in offline])
+    values = np.array([d.value for d in offline])
+    closed = (t > 11.0) & (t < 20.0)
+    opened = (t > 1.0) & (t < 10.0)
+    assert np.median(values[closed]) > np.median(values[opened]) + 0.5
+
+
+def test_shipped_motor_imagery_model_live_equals_evaluate(sample_recordings, tmp_path):
+    """A trained model, marker-locked, on the shipped MI sample: live = offline, trial by
+    trial, bit for bit (the demo's split: train on the first 60 %, replay the rest)."""
+    from bci.io import read_recording
+    from bci.learn.training import train_sources
+    from bci.pipeline.config import load_config
+    from bci.pipeline.model import save_model
+    from bci.pipeline.spec import build_pipeline
+
+    raw = read_recording(sample_recordings / "sample-motor-imagery_raw.fif")
+    split = raw.times[int(raw.n_times * 0.6)]
+    config = load_config(sample_recordings / "demo-motor-imagery.toml")
+    model, _, _ = train_sources(
+        config, [ReplaySource.from_raw(raw.copy().crop(tmax=split, include_tmax=False), "t")],
+        n_folds=0)
+    model_path = save_model(model, tmp_path / "mi.skops")
+    source = ReplaySource.from_raw(raw.copy().crop(tmin=split), f"mi-{uuid.uuid4().hex[:8]}")
+    offline = run_offline(build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
+                                         ch_types=source.ch_types), source)
+    assert len(offline) == 16
+    live = _live_rows(model_path, source, 10.0, len(offline))
+    assert live.shape[1] == len(offline)
+    assert np.array_equal(live[0], [d.value for d in offline])
+    assert np.array_equal(live[1:3], np.array([d.scores for d in offline]).T)
+    assert sum(d.label == d.true_label for d in offline) >= 14  # the demo's 15/16, roughly

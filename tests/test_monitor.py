@@ -24,8 +24,9 @@ from bci_apps import monitor as monitor_app
 from bci_apps.monitor import MonitorWindow
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from bci.outputs import DecisionOutlet
 from bci.pipeline.config import parse_config
-from bci.pipeline.decision import Decision, DecisionOutlet
+from bci.pipeline.decision import Decision
 from bci.replay import Player, ReplaySource
 from bci.stream import Outlet, StreamDescription
 from bci.stream.units import round_trip, wire_scales

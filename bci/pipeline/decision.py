@@ -4,12 +4,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Literal
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from bci.postprocess.gestures import GestureEvent
+
+@dataclass(frozen=True)
+class GestureEvent:
+    """A change of the stable gesture.
+
+    Attributes
+    ----------
+    kind : {"onset", "offset"}
+        A gesture starts or ends. Switching straight from one gesture to another gives
+        the offset of the old one, then the onset of the new one, at the same time.
+    gesture : str
+        The gesture that starts or ends (never the rest class).
+    time : float
+        ``window_end`` of the decision that caused it (LSL time live; seconds from the
+        first sample offline).
+    stop_index : int
+        ``stop_index`` of that decision: one past the newest sample it used.
+    """
+
+    kind: Literal["onset", "offset"]
+    gesture: str
+    time: float
+    stop_index: int
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from bci.errors import ConfigError
+from bci.pipeline.decision import GestureEvent
 
 #: Keys of the ``[postprocess]`` table and their defaults.
 POSTPROCESS_DEFAULTS: dict[str, object] = {
@@ -71,30 +71,6 @@ class WindowDecision(Protocol):
 
     @property
     def stop_index(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class GestureEvent:
-    """A change of the stable gesture.
-
-    Attributes
-    ----------
-    kind : {"onset", "offset"}
-        A gesture starts or ends. Switching straight from one gesture to another gives
-        the offset of the old one, then the onset of the new one, at the same time.
-    gesture : str
-        The gesture that starts or ends (never the rest class).
-    time : float
-        ``window_end`` of the decision that caused it (LSL time live; seconds from the
-        first sample offline).
-    stop_index : int
-        ``stop_index`` of that decision: one past the newest sample it used.
-    """
-
-    kind: Literal["onset", "offset"]
-    gesture: str
-    time: float
-    stop_index: int
 
 
 class GestureStabiliser:
