@@ -123,6 +123,27 @@ class _Reader(Worker):
         self.status = "starting"
         self.problem = ""
 
+    #: What the reader reads, for messages ("stream", "marker stream", ...).
+    what = "stream"
+
+    def _loop(self) -> None:
+        # Resolve, read until the stream goes away (a BciError), resolve again: the same
+        # for every reader; each says how it reads in `_read`.
+        try:
+            while not self.stopping:
+                info = self._resolve(self.stream_name, self.source_id)
+                if info is None:
+                    break
+                try:
+                    self._read(info)
+                except BciError as err:
+                    self._retry_after(err, f"{self.what} '{info.name()}'")
+        finally:
+            self.status = "stopped"
+
+    def _read(self, info: pylsl.StreamInfo) -> None:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
     def _retry_after(self, err: BciError, what: str) -> None:
         """A lost or unanswering stream: say so, wait a little, then look again."""
         self.problem = str(err)
@@ -190,18 +211,6 @@ class SignalReader(_Reader):
         self.last_receipt = 0.0
         self.n_connections = 0
 
-    def _loop(self) -> None:
-        try:
-            while not self.stopping:
-                info = self._resolve(self.stream_name, self.source_id)
-                if info is None:
-                    break
-                try:
-                    self._read(info)
-                except BciError as err:  # the stream went away: look for it again
-                    self._retry_after(err, f"stream '{info.name()}'")
-        finally:
-            self.status = "stopped"
 
     def _connect(self, inlet: Inlet) -> None:
         d = inlet.description
@@ -224,10 +233,9 @@ class SignalReader(_Reader):
         self.last_gap = None
         self.measured_rate = 0.0
         self.n_connections += 1
-        speed = float(d.metadata.get("speed", 1.0) or 1.0)
         self.state = SignalState(generation=self.n_connections, description=d, ring=ring,
                                  filtered=filtered, filtered_names=names, filter_note=note,
-                                 speed=speed)
+                                 speed=d.speed)
 
     def _read(self, info: pylsl.StreamInfo) -> None:
         # recover=False: a lost source raises, and we resolve again by name, which also
@@ -276,6 +284,8 @@ class MarkerReader(_Reader):
         Markers received since the reader started.
     """
 
+    what = "marker stream"
+
     def __init__(self, name: str | None = None, *, source_id: str | None = None,
                  keep: int = 5000) -> None:
         super().__init__(f"bci-monitor-markers-{name or source_id}")
@@ -290,18 +300,6 @@ class MarkerReader(_Reader):
         with self._lock:
             return list(self._markers)
 
-    def _loop(self) -> None:
-        try:
-            while not self.stopping:
-                info = self._resolve(self.stream_name, self.source_id)
-                if info is None:
-                    break
-                try:
-                    self._read(info)
-                except BciError as err:
-                    self._retry_after(err, f"marker stream '{info.name()}'")
-        finally:
-            self.status = "stopped"
 
     def _read(self, info: pylsl.StreamInfo) -> None:
         inlet = MarkerInlet(info=info, timeout=5.0, recover=False)
@@ -390,6 +388,8 @@ class DecisionReader(_Reader):
         inferred from ``window_end`` spacing for a sliding pipeline, else None.
     """
 
+    what = "decision stream"
+
     def __init__(self, name: str | None = None, *, source_id: str | None = None,
                  sliding_step: float | None = None,
                  capacity: int = DECISION_CAPACITY) -> None:
@@ -404,18 +404,6 @@ class DecisionReader(_Reader):
         self.n_skipped: int | None = None
         self._generation = 0
 
-    def _loop(self) -> None:
-        try:
-            while not self.stopping:
-                info = self._resolve(self.stream_name, self.source_id)
-                if info is None:
-                    break
-                try:
-                    self._read(info)
-                except BciError as err:
-                    self._retry_after(err, f"decision stream '{info.name()}'")
-        finally:
-            self.status = "stopped"
 
     def _connect(self, d: StreamDescription) -> DecisionState:
         meta = d.metadata

@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from bci.decoders import (
     DECODER_KINDS,
+    LEGACY_TRUSTED_TYPES,
     TRUSTED_TYPES,
     BandPower,
     BandRatio,
@@ -220,7 +221,25 @@ def test_trusted_types_are_all_needed():
     for kind in DECODER_KINDS:
         decoder, *_ = _build_fitted(kind)
         needed |= set(sio.get_untrusted_types(data=sio.dumps(decoder)))
-    assert needed == set(TRUSTED_TYPES)
+    assert needed == set(TRUSTED_TYPES) - set(LEGACY_TRUSTED_TYPES)
+
+
+def test_batched_oas_equals_scikit_learn_per_epoch():
+    """The batched covariance estimate is scikit-learn's OAS, epoch by epoch."""
+    from sklearn.covariance import oas
+
+    from bci.decoders.covariance import Covariances, oas_covariances
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(6, 16, 200)) * rng.uniform(0.5, 3.0, size=(1, 16, 1))
+    expected = np.stack([oas(x.T)[0] for x in X])
+    assert_allclose(oas_covariances(X), expected, rtol=1e-12, atol=0)
+    assert_allclose(Covariances(estimator="oas").fit(X).transform(X), expected, rtol=1e-12)
+    # Other estimators are pyRiemann's own.
+    from pyriemann.estimation import Covariances as RiemannCovariances
+
+    assert_allclose(Covariances(estimator="lwf").transform(X),
+                    RiemannCovariances(estimator="lwf").transform(X))
 
 
 @pytest.mark.parametrize("kind", list(DECODER_KINDS))

@@ -288,9 +288,8 @@ SUBJECTS = ("subject01", "subject36")
 @pytest.fixture(scope="module")
 def emg_runs(shared_recordings):
     """Per subject: the preset trained on series 1, its decisions over series 2."""
-    from bci.learn.training import train_sources
-
     from bci.learn.segments import labelled_segments
+    from bci.learn.training import train_sources
     from bci.pipeline.spec import build_pipeline
     from bci.replay.files import sources_from_file
     from bci.runtime import run_offline

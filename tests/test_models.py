@@ -175,6 +175,19 @@ def test_untrusted_types_are_refused_before_anything_is_built(tmp_path):
         load_model(path)
 
 
+def test_types_from_trusted_libraries_but_no_decoder_are_refused(tmp_path):
+    """The check is the exact list of types the decoders are made of, not a prefix:
+    an estimator from scikit-learn that no bci decoder uses is refused too."""
+    import skops.io as sio
+    from sklearn.svm import SVC
+
+    path = tmp_path / "svc.skops"
+    sio.dump({"format": "bci-model", "format_version": 1, "decoder": SVC()}, path)
+    with pytest.raises(ModelError, match="refusing to load types") as info:
+        load_model(path)
+    assert "sklearn.svm._classes.SVC" in str(info.value) and "\n" not in str(info.value)
+
+
 @pytest.mark.realdata
 def test_newer_model_and_mismatched_stream_say_what_to_do(mi_model, tmp_path):
     import skops.io as sio

@@ -132,7 +132,6 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
         raise
     session = setup.session
     d = setup.inlet.description
-    speed = 1.0 / (setup.inlet.period * d.sfreq)
     if args.print_samples and not args.json:
         session.sinks.append(FeedbackPrinter(d.sfreq))
     settings = protocol.feedback
@@ -164,7 +163,7 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
             session.stop()
         finally:
             setup.close()
-    summary = session_summary(run_, protocol, speed=speed, input_stream=d.name)
+    summary = session_summary(run_, protocol, speed=d.speed, input_stream=d.name)
     if osc is not None:
         summary["output"]["osc"] = {"address": str(osc_address), "sent": osc.n_sent,
                                     "errors": osc.n_errors}

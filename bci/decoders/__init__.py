@@ -18,6 +18,7 @@ from bci.decoders.motor_imagery import (
 )
 from bci.decoders.registry import (
     DECODER_KINDS,
+    LEGACY_TRUSTED_TYPES,
     TRUSTED_TYPES,
     decoder_params,
     is_continuous,
@@ -29,6 +30,7 @@ from bci.decoders.ssvep import CCAClassifier, FBCCAClassifier, TRCAClassifier
 
 __all__ = [
     "DECODER_KINDS",
+    "LEGACY_TRUSTED_TYPES",
     "TRUSTED_TYPES",
     "BandPower",
     "BandRatio",

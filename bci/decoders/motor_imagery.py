@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyriemann.classification import MDM
-from pyriemann.estimation import Covariances
 from pyriemann.spatialfilters import CSP
 from pyriemann.tangentspace import TangentSpace
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -27,6 +26,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from bci.decoders.base import check_epochs, check_labels
+from bci.decoders.covariance import Covariances
 from bci.decoders.filterbank import causal_filter, design_filter_bank, steady_state
 
 # Variances below this (V²) are clipped before the log, so a flat window stays finite.

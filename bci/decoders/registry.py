@@ -38,7 +38,14 @@ COVARIANCE_ESTIMATORS = ("corr", "cov", "hub", "lwf", "mcd", "oas", "sch", "scm"
 #: Every type a saved decoder of any kind may hold that ``skops.io`` does not trust by
 #: default: pass it as ``skops.io.load(path, trusted=TRUSTED_TYPES)``. A test dumps every
 #: kind, fitted, and checks that ``skops.io.get_untrusted_types`` stays within this list.
+#: Types that decoders saved by an earlier bci hold and today's no longer do: still
+#: trusted, so that yesterday's model files load.
+LEGACY_TRUSTED_TYPES: tuple[str, ...] = (
+    "pyriemann.estimation.Covariances",  # before bci.decoders.covariance (batched OAS)
+)
+
 TRUSTED_TYPES: tuple[str, ...] = (
+    "bci.decoders.covariance.Covariances",
     "bci.decoders.emg.EMGFeatures",
     "bci.decoders.motor_imagery.FilterBankCSP",
     "bci.decoders.spectral.BandPower",
@@ -48,11 +55,11 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "bci.decoders.ssvep.TRCAClassifier",
     "mne.decoding.transformer.Vectorizer",
     "pyriemann.classification.MDM",
-    "pyriemann.estimation.Covariances",
     "pyriemann.estimation.XdawnCovariances",
     "pyriemann.spatialfilters.CSP",
     "pyriemann.spatialfilters.Xdawn",
     "pyriemann.tangentspace.TangentSpace",
+    *LEGACY_TRUSTED_TYPES,
 )
 
 

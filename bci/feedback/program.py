@@ -137,7 +137,6 @@ def open_feedback(protocol: Protocol, stream: str, *, out_stream: str | None,
     built: list[Sink] = []
     try:
         d = source.description
-        speed = 1.0 / (source.inlet.period * d.sfreq)  # the replay's announced speed
         pipeline, processor = build_feedback(protocol, sfreq=d.sfreq, ch_names=d.ch_names,
                                              ch_types=d.ch_types)
         run = FeedbackRun(pipeline, processor)
@@ -148,7 +147,7 @@ def open_feedback(protocol: Protocol, stream: str, *, out_stream: str | None,
             outlet = FeedbackOutlet(
                 out_stream, rate=settings.rate, source_id=base,
                 metadata={"input_stream": d.name, "protocol": protocol.name,
-                          "speed": repr(speed), "settings": settings.as_dict(),
+                          "speed": repr(d.speed), "settings": settings.as_dict(),
                           "channels_used": list(pipeline.ch_names)})
         built.append(FeedbackSink(run, outlet))
         if out_stream:

@@ -7,6 +7,7 @@ Channel meta-data follow the XDF/LSL conventions (``desc/channels/channel`` with
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import pylsl
@@ -65,6 +66,19 @@ class StreamDescription:
     metadata: dict = field(default_factory=dict)
     hostname: str = ""
     uid: str = ""
+
+    @property
+    def speed(self) -> float:
+        """The replay speed a ``bci replay`` stream announces (``desc/bci/speed``); 1 else.
+
+        Timestamps of such a stream run ``speed`` times faster than the nominal rate says.
+        A foreign, unreadable or non-positive ``speed`` field counts as 1 (not a replay).
+        """
+        try:
+            speed = float(self.metadata.get("speed", 1.0) or 1.0)
+        except (TypeError, ValueError):
+            return 1.0
+        return speed if math.isfinite(speed) and speed > 0 else 1.0
 
     @property
     def n_channels(self) -> int:

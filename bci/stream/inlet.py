@@ -189,13 +189,9 @@ class Inlet(_Connection):
         full = self._connect(info, self.timeout)
         try:
             self.description = d = StreamDescription.from_lsl(full)
-            try:
-                speed = float(d.metadata.get("speed", 1.0) or 1.0)
-            except ValueError:
-                speed = 1.0  # a foreign 'speed' field: not a bci replay
             # Seconds between timestamps (a replay's run `speed` times faster); 0 for an
             # irregular stream (decisions, events), which has no gaps to find.
-            self.period = 1.0 / (d.sfreq * speed) if d.sfreq > 0 else 0.0
+            self.period = 1.0 / (d.sfreq * d.speed) if d.sfreq > 0 else 0.0
             self._scales = wire_scales(d.units, d.ch_types)
             self._wire = np.empty((self.max_chunk, d.n_channels),
                                   dtype=_DTYPES[info.channel_format()])
