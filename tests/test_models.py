@@ -177,15 +177,27 @@ def test_untrusted_types_are_refused_before_anything_is_built(tmp_path):
 
 def test_types_from_trusted_libraries_but_no_decoder_are_refused(tmp_path):
     """The check is the exact list of types the decoders are made of, not a prefix:
-    an estimator from scikit-learn that no bci decoder uses is refused too."""
+    a pyRiemann estimator that no bci decoder uses is refused (the old prefix check let
+    anything from ``pyriemann.`` through)."""
     import skops.io as sio
-    from sklearn.svm import SVC
+    from pyriemann.classification import KNearestNeighbor
 
-    path = tmp_path / "svc.skops"
-    sio.dump({"format": "bci-model", "format_version": 1, "decoder": SVC()}, path)
+    path = tmp_path / "knn.skops"
+    sio.dump({"format": "bci-model", "format_version": 1, "decoder": KNearestNeighbor()},
+             path)
     with pytest.raises(ModelError, match="refusing to load types") as info:
         load_model(path)
-    assert "sklearn.svm._classes.SVC" in str(info.value) and "\n" not in str(info.value)
+    assert "KNearestNeighbor" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_model_file_missing_its_fields_is_one_line(tmp_path):
+    import skops.io as sio
+
+    path = tmp_path / "partial.skops"
+    sio.dump({"format": "bci-model", "format_version": 1}, path)
+    with pytest.raises(ModelError, match="lacks") as info:
+        load_model(path)
+    assert "\n" not in str(info.value)
 
 
 @pytest.mark.realdata

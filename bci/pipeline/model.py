@@ -143,6 +143,11 @@ def load_model(path: str | Path) -> Model:
     if version > FORMAT_VERSION:
         raise ModelError(f"{path}: saved by a newer bci (model format {version}, this bci "
                          f"reads up to {FORMAT_VERSION}): upgrade bci")
+    missing = [k for k in ("config_text", "ch_names", "sfreq", "classes", "decoder")
+               if k not in payload]
+    if missing:
+        raise ModelError(f"{path}: the model file lacks {', '.join(missing)}: it was not "
+                         "written by 'bci train' (or is damaged): retrain it")
     config = parse_config(payload["config_text"],
                           origin=f"{path}:{payload.get('config_origin', 'config')}")
     return Model(config=config, decoder=payload["decoder"], ch_names=list(payload["ch_names"]),
