@@ -199,3 +199,33 @@ def test_shipped_motor_imagery_model_live_equals_evaluate(sample_recordings, tmp
     assert np.array_equal(live[0], [d.value for d in offline])
     assert np.array_equal(live[1:3], np.array([d.scores for d in offline]).T)
     assert sum(d.label == d.true_label for d in offline) >= 14  # the demo's 15/16, roughly
+
+
+def test_default_output_is_named_after_its_input_with_a_stable_source_id(sample_recordings):
+    """Two sessions on two inputs never both publish 'bci-decisions'; a restarted session
+    on the same input publishes the same source id again."""
+    from bci.io import read_recording
+    from bci.pipeline.config import parse_config
+    from bci.runtime import open_live
+
+    raw = read_recording(sample_recordings / "sample-rest_raw.fif").crop(tmax=2.0)
+    config = parse_config(SAMPLE_ALPHA)
+    players = [Player([ReplaySource.from_raw(raw, f"in-{uuid.uuid4().hex[:8]}")],
+                      source_id=uuid.uuid4().hex) for _ in range(2)]
+    identities = []
+    try:
+        for player in (*players, players[0]):
+            player.open_outlets()
+            setup = open_live(config, player.name, timeout=10)
+            try:
+                d = setup.outlet.description
+                identities.append((d.name, d.source_id, setup.status.description.name))
+            finally:
+                setup.close()
+    finally:
+        for player in players:
+            player.stop()
+    (a, id_a, status_a), (b, id_b, _), (a_again, id_a_again, _) = identities
+    assert a == f"{players[0].name}-decisions" and b == f"{players[1].name}-decisions"
+    assert status_a == f"{a}-status"
+    assert id_a != id_b and (a_again, id_a_again) == (a, id_a)

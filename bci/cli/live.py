@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--stream", required=True, help="name of the signal stream")
     p.add_argument("--markers", default=None,
                    help="marker stream (default for marker-locked pipelines: STREAM-markers)")
-    p.add_argument("--out-stream", default="bci-decisions",
-                   help="decision stream name (default bci-decisions)")
+    p.add_argument("--out-stream", default=None,
+                   help="decision stream name (default STREAM-decisions, with a source id "
+                        "stable for the input)")
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     p.add_argument("--stats", default=None, help="write the latency statistics as JSON")
     p.add_argument("--timeout", type=float, default=30.0,
@@ -91,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
     try:
         setup = open_live(spec, args.stream, markers=args.markers,
-                          out_stream=args.out_stream, timeout=args.timeout, sinks=sinks)
+                          out_stream=args.out_stream or "", timeout=args.timeout,
+                          sinks=sinks)
     except BaseException:
         for sink in sinks:
             sink.close()
@@ -101,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         if args.record:
             session.sinks.append(_recorder_sink(args.record, setup))
             log.info("recording signal, markers and decisions to %s", args.record)
-        log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream, args.out_stream)
+        log.info("decoding '%s' -> '%s'; Ctrl-C stops", args.stream,
+                 setup.outlet.description.name if setup.outlet else "-")
         session.start()
         wait_while(session.is_running, duration=args.duration)
     finally:

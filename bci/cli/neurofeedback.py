@@ -14,8 +14,6 @@ HELP = "closed-loop neurofeedback: baseline, feedback value, reward, session rep
 
 log = logging.getLogger("bci")
 
-#: Default name of the feedback stream.
-DEFAULT_OUT_STREAM = "bci-feedback"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--data", nargs="+", metavar="FILE",
                         help="instead of a live stream: run offline over recordings, "
                              "played one after the other as one session")
-    parser.add_argument("--out-stream", default=DEFAULT_OUT_STREAM,
-                        help=f"feedback stream name (default {DEFAULT_OUT_STREAM})")
+    parser.add_argument("--out-stream", default=None,
+                        help="feedback stream name (default STREAM-feedback)")
     parser.add_argument("--duration", type=float, default=None,
                         help="stop after S seconds (default: run until Ctrl-C)")
     parser.add_argument("--osc", metavar="HOST:PORT", default=None,
@@ -124,7 +122,8 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
         sinks.append(FeedbackOscSink(osc))
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
     try:
-        setup, run_ = open_feedback(protocol, args.stream, out_stream=args.out_stream,
+        setup, run_ = open_feedback(protocol, args.stream,
+                                    out_stream=args.out_stream or f"{args.stream}-feedback",
                                     timeout=args.timeout, sinks=sinks)
     except BaseException:
         for sink in sinks:

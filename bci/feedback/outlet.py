@@ -26,7 +26,7 @@ class FeedbackOutlet:
     Parameters
     ----------
     name : str
-        Stream name (``bci-feedback`` by default on the command line).
+        Stream name (``<input>-feedback`` by default on the command line).
     rate : float
         Feedback samples per second of signal.
     source_id : str

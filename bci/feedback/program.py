@@ -15,7 +15,6 @@ make the live run differ from the offline one. Lateness is still measured and re
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,7 +28,7 @@ from bci.outputs.status import StatusSink
 from bci.pipeline.pipeline import Pipeline
 from bci.pipeline.step import Sink
 from bci.replay.source import ReplaySource
-from bci.runtime.live import LiveSetup, open_source
+from bci.runtime.live import LiveSetup, open_source, output_source_id
 from bci.runtime.offline import run_virtual
 from bci.runtime.session import Session
 
@@ -142,7 +141,7 @@ def open_feedback(protocol: Protocol, stream: str, *, out_stream: str | None,
         run = FeedbackRun(pipeline, processor)
         outlet = None
         if out_stream:
-            base = uuid.uuid4().hex
+            base = output_source_id(d, out_stream)
             settings = protocol.feedback
             outlet = FeedbackOutlet(
                 out_stream, rate=settings.rate, source_id=base,

@@ -42,7 +42,7 @@ class DecisionOutlet:
     Parameters
     ----------
     name : str
-        Stream name (``bci-decisions`` by default on the command line).
+        Stream name (``<input>-decisions`` by default on the command line).
     classes : list of str or None
         Class names in index order; None for a continuous output.
     score_names : list of str

@@ -7,6 +7,7 @@ sinks.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bci.pipeline.step import Sink, Stage
 from bci.runtime.session import Session
 from bci.runtime.source import LiveSource
 from bci.runtime.stages import gesture_rest, pipeline_stages
+from bci.stream.description import StreamDescription
 from bci.stream.inlet import Inlet, MarkerInlet
 
 
@@ -60,6 +62,26 @@ class LiveSetup:
         self.session.close()
 
 
+def output_source_id(description: StreamDescription, output: str) -> str:
+    """A source id for the output stream ``output`` that is stable for its input.
+
+    The same input (its source id, else its name, on this host) and output name give the
+    same id, so a receiver that resolves the output by source id finds it again after a
+    restart, and sessions on different inputs, or with different outputs, never share one.
+    """
+    origin = description.source_id or f"{description.name}@{socket.gethostname()}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"bci:{output}:{origin}").hex
+
+
+def default_output_name(stream: str, kind: str) -> str:
+    """``<stream>-<kind>``: the default name of a session's output stream.
+
+    Derived from the input so that two sessions on one network never both publish
+    ``bci-decisions`` (a reader would get whichever answers first).
+    """
+    return f"{stream}-{kind}"
+
+
 def open_source(stream: str, *, markers: str | None = None, want_markers: bool = False,
                 timeout: float = 30.0) -> LiveSource:
     """Resolve and open the signal stream (and its marker stream) as a live source.
@@ -93,14 +115,15 @@ def open_source(stream: str, *, markers: str | None = None, want_markers: bool =
 
 
 def open_live(spec: Spec, stream: str, *, markers: str | None = None,
-              out_stream: str | None = "bci-decisions", timeout: float = 30.0,
+              out_stream: str | None = "", timeout: float = 30.0,
               sinks: Sequence[Sink] = (), source_id: str | None = None,
               make_sinks: Callable[[Pipeline], Sequence[Sink]] | None = None) -> LiveSetup:
     """The decoding session of ``bci live``, unstarted.
 
-    Sinks, in order: the decision stream ``out_stream`` and its ``<out>-status`` stream
-    (unless ``out_stream`` is None), then ``sinks``, then what ``make_sinks(pipeline)``
-    returns (sinks that need the built pipeline).
+    Sinks, in order: the decision stream ``out_stream`` (default ``<stream>-decisions``,
+    with a source id stable for the input) and its ``<out>-status`` stream (none when
+    ``out_stream`` is None), then ``sinks``, then what ``make_sinks(pipeline)`` returns
+    (sinks that need the built pipeline).
     """
     config = config_of(spec)
     source = open_source(stream, markers=markers, want_markers=config.mode == "markers",
@@ -112,8 +135,10 @@ def open_live(spec: Spec, stream: str, *, markers: str | None = None,
                                   ch_types=d.ch_types, period=source.inlet.period,
                                   stream_name=f"stream '{d.name}'")
         stages: list[Stage] = pipeline_stages(pipeline)
+        if out_stream == "":
+            out_stream = default_output_name(stream, "decisions")
         if out_stream:
-            base = source_id or uuid.uuid4().hex
+            base = source_id or output_source_id(d, out_stream)
             outlet = DecisionOutlet(
                 out_stream, classes=pipeline.classes, score_names=pipeline.score_names,
                 source_id=base,
