@@ -16,9 +16,12 @@ Variants:
   Counted: the relays whose newest sample ends a pushed chunk (the sample a window
   ending there waits for), not those of a pull that woke while the chunk was still
   being unpacked.
-- ``bci``: ``bci.runtime.open_live`` on a TOML pipeline (bandpass 8-30 Hz,
-  notch 50 Hz, sliding window 0.5 s every 0.05 s, ``band-power`` alpha decoder,
-  ``[budget] end_to_end = 10``), its ``Session`` pushing the decisions.
+- ``bci``: ``bci.runtime.open_live`` on a pipeline (bandpass 8-30 Hz, notch 50 Hz,
+  common average reference, sliding window 0.5 s every 0.05 s, ``[budget] end_to_end =
+  10``) with a trained decoder: ``--decoder csp-lda`` (the default: a model trained
+  before the rounds on a labelled 64-channel simulation, as ``bci train`` would, and
+  loaded from its file) or the training-free ``band-power`` alpha decoder; its
+  ``Session`` pushing the decisions.
 - ``mne-lsl``: what an mne-lsl user writes: ``StreamLSL(bufsize=2).connect()`` (default
   acquisition every 1 ms), ``.filter(8, 30)`` and ``.notch_filter(50)``, then a loop
   that sleeps 0.05 s and calls ``get_data(winsize=0.5)``, computes the same alpha log power
@@ -78,6 +81,13 @@ h_freq = 30.0
 [[filters]]
 kind = "notch"
 freq = 50.0
+[[filters]]
+kind = "reference"
+ref = "average"
+[epochs]
+events = {{ a = "a", b = "b" }}
+window = {WINDOW}
+step = 0.25
 [online]
 mode = "sliding"
 window = {WINDOW}
@@ -88,6 +98,46 @@ bands = {{ alpha = [8, 12] }}
 [budget]
 end_to_end = {BUDGET_MS}
 """
+
+#: Where the worker finds the trained model (spawned processes inherit the environment).
+MODEL_ENV = "BCI_BENCH_LATENCY_MODEL"
+
+
+def train_model(kind: str, path: str) -> str:
+    """Fit ``kind`` on a labelled 64-channel simulation (alpha that shifts between the
+    two halves of the cap, 2-s segments) through the live path; save it to ``path``."""
+    import mne
+
+    from bci.learn.training import train_sources
+    from bci.pipeline import parse_config, save_model
+    from bci.replay import ReplaySource
+
+    duration = 60.0
+    n = int(round(duration * SFREQ))
+    rng = np.random.default_rng(1)
+    t = np.arange(n) / SFREQ
+    data = rng.standard_normal((N_EEG + 1, n)) * 10e-6
+    onsets, labels = [], []
+    for k in range(int(duration / 2)):
+        label = "a" if k % 2 == 0 else "b"
+        segment = slice(int(k * 2 * SFREQ), int((k + 1) * 2 * SFREQ))
+        amplitude = 20e-6 if label == "a" else 5e-6
+        alpha = np.sin(2 * np.pi * 10 * t[segment])
+        data[:N_EEG // 2, segment] += amplitude * alpha
+        data[N_EEG // 2:N_EEG, segment] += (25e-6 - amplitude) * alpha
+        onsets.append(k * 2.0)
+        labels.append(label)
+    data[N_EEG] = np.arange(n)
+    info = mne.create_info([f"EEG{i:02d}" for i in range(N_EEG)] + ["counter"], SFREQ,
+                           ["eeg"] * N_EEG + ["misc"], verbose=False)
+    raw = mne.io.RawArray(data, info, verbose=False)
+    raw.set_annotations(mne.Annotations(onsets, 2.0, labels))
+    config = parse_config(PIPELINE_TOML.replace('kind = "band-power"\nbands = { alpha = [8, 12] }',
+                                                f'kind = "{kind}"'),
+                          origin="bench_latency.py")
+    model, _, _ = train_sources(config, [ReplaySource.from_raw(raw, "calibration")], n_folds=0)
+    save_model(model, path)
+    return path
 
 VARIANTS = ("floor", "bci", "mne-lsl")
 
@@ -168,12 +218,17 @@ def worker_floor(signal_id: str, out_name: str, out_id: str, ready, stop, result
 
 def worker_bci(stream_name: str, out_name: str, out_id: str, ready, stop, result: str
                ) -> None:
-    """``bci live`` through the library: open_live + Session."""
-    from bci.pipeline import parse_config
+    """``bci live`` through the library: open_live + Session (one BLAS thread, as the CLI)."""
+    from threadpoolctl import threadpool_limits
+
+    from bci.pipeline import load_model, parse_config
     from bci.runtime import open_live
 
-    config = parse_config(PIPELINE_TOML, origin="bench_latency.py")
-    setup = open_live(config, stream_name, out_stream=out_name, source_id=out_id,
+    threadpool_limits(limits=1)
+    model = os.environ.get(MODEL_ENV)
+    spec = (load_model(model) if model
+            else parse_config(PIPELINE_TOML, origin="bench_latency.py"))
+    setup = open_live(spec, stream_name, out_stream=out_name, source_id=out_id,
                       timeout=30.0)
     setup.session.start()
     ready.set()
@@ -329,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3)")
     parser.add_argument("--duration", type=float, default=None,
                         help="seconds per variant per round (default 10)")
+    parser.add_argument("--decoder", default="csp-lda",
+                        help="csp-lda (trained first, the default), tangent-space-lr, or "
+                             "band-power (training-free)")
     args = parser.parse_args(argv)
     exit_on_sigterm()
     rounds = args.rounds or (1 if args.quick else 3)
@@ -343,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
               "pipeline": PIPELINE_TOML.strip()}
     raw = make_raw(max(duration + 5.0, 20.0))
     per_variant: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+    result["decoder"] = args.decoder
+    if args.decoder != "band-power":
+        model_path = os.path.join(tempfile.gettempdir(), f"bci-bench-{uuid.uuid4().hex}.skops")
+        os.environ[MODEL_ENV] = train_model(args.decoder, model_path)
     try:
         for r in range(rounds):
             for variant in VARIANTS:
@@ -354,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
     finally:
         cleanup()
+        model_path = os.environ.pop(MODEL_ENV, None)
+        if model_path:
+            os.remove(model_path)
     result["machine"]["loadavg_end"] = load()
     result["variants"] = {v: combine(runs) for v, runs in per_variant.items()}
     for runs in per_variant.values():
