@@ -40,6 +40,11 @@ def test_info_json_counts_events(shared_recordings):
     (["replay", "x.edf", "--fault", "melt@1:2"], "--fault"),
     (["replay", "--simulate", "rest", "--chunk", "-3"], "--chunk"),
     (["replay", "--simulate", "rest", "--speed", "0"], "--speed"),
+    (["replay", "--simulate", "rest", "--duration", "inf"], "--duration"),
+    (["live", "docs/configs/alpha-eyes-closed.toml", "--stream", "x", "--duration", "nan"],
+     "--duration"),
+    (["neurofeedback", "docs/protocols/alpha.toml", "--stream", "x", "--duration", "-1"],
+     "--duration"),
 ])
 def test_errors_are_one_line_and_nonzero(args, needle):
     run = _bci(*args)

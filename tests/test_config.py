@@ -104,3 +104,36 @@ def test_settings_that_need_the_stream_fail_at_start_up_naming_the_file():
         Pipeline(config, sfreq=160.0, ch_names=["C3", "C4"], ch_types=["eeg", "eeg"],
                  windows_only=True)
     assert str(info.value).startswith("p.toml: ") and "Nyquist" in str(info.value)
+
+
+@pytest.mark.parametrize("online, needle", [
+    ("window = 1e9\nstep = 0.1", "beyond the 600"),
+    ("window = inf\nstep = 0.1", "finite"),
+    ("window = nan\nstep = 0.1", "finite"),
+    ("window = 1.0\nstep = 2.0", "longer than"),
+])
+def test_sizes_no_recording_needs_are_refused_in_one_line(online, needle):
+    """What `bci live` used to take and then die of (MemoryError, OverflowError) or decode
+    nothing with: refused at load, for every command, by the one validator."""
+    text = f'[online]\nmode = "sliding"\n{online}\n[decoder]\nkind = "band-power"\n'
+    with pytest.raises(ConfigError, match=needle) as info:
+        parse_config(text, origin="x.toml")
+    assert "\n" not in str(info.value) and str(info.value).startswith("x.toml:")
+
+
+def test_deeply_nested_toml_is_one_line():
+    text = "a = " + "[" * 5000 + "]" * 5000
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, origin="deep.toml")
+    assert "\n" not in str(info.value)
+
+
+def test_a_window_larger_than_memory_is_refused_when_built():
+    from bci.pipeline.pipeline import Pipeline
+
+    config = parse_config('[online]\nmode = "sliding"\nwindow = 500.0\nstep = 1.0\n'
+                          '[decoder]\nkind = "band-power"\n', origin="big.toml")
+    names = [f"c{i}" for i in range(1024)]
+    with pytest.raises(ConfigError, match="GiB") as info:
+        Pipeline(config, sfreq=30_000.0, ch_names=names, ch_types=["seeg"] * 1024)
+    assert "\n" not in str(info.value)

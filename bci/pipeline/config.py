@@ -6,6 +6,7 @@ The shape is documented in ``docs/pipeline.md``. Every mistake is reported as on
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,13 @@ _EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
 _ONLINE_KEYS = {"mode", "window", "step"}
 _BUDGET_KEYS = {"chunk", "end_to_end", "decoder"}
 _MODES = ("markers", "sliding")
+
+#: Limits no recording needs to exceed, so that a typo cannot ask for terabytes: seconds
+#: for any window, epoch limit or step, and milliseconds for any budget.
+MAX_SECONDS = 600.0
+MAX_BUDGET_MS = 60_000.0
+#: Bytes of TOML read at most (a pipeline config is a page).
+MAX_TEXT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -96,10 +104,16 @@ def load_config(path: str | Path) -> PipelineConfig:
 
 def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
     """Parse and check pipeline TOML text."""
+    if len(text) > MAX_TEXT:
+        raise ConfigError(f"{origin}: {len(text)} characters is far more than a pipeline "
+                          f"config holds (at most {MAX_TEXT}): pass the right file")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{origin}: malformed TOML ({err}): fix the syntax") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: the TOML nests too deeply to be a pipeline config: "
+                          "fix the file") from None
 
     def fail(message: str) -> ConfigError:
         return ConfigError(f"{origin}: {message}")
@@ -117,11 +131,17 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
                        f"valid are {sorted(allowed)}")
         return value
 
-    def number(section: str, key: str, value: object, *, positive: bool = False) -> float:
+    def number(section: str, key: str, value: object, *, positive: bool = False,
+               limit: float = MAX_SECONDS) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(f"[{section}].{key} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise fail(f"[{section}].{key} must be a finite number, got {value}")
         if positive and value <= 0:
             raise fail(f"[{section}].{key} must be positive, got {value}")
+        if abs(value) > limit:
+            raise fail(f"[{section}].{key} = {value:g} is beyond the {limit:g} that any "
+                       "recording needs: check the unit (seconds; milliseconds for budgets)")
         return float(value)
 
     signal = table("signal", _SIGNAL_KEYS)
@@ -138,7 +158,7 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
 
     for index, spec in enumerate(filters, start=1):
         kind = spec.get("kind")
-        if kind not in FILTER_KINDS:
+        if not isinstance(kind, str) or kind not in FILTER_KINDS:
             raise fail(f"[[filters]] #{index}: kind {kind!r} is not one of "
                        f"{', '.join(FILTER_KINDS)}")
         unknown_keys = sorted(set(spec) - {"kind"} - set(FILTER_KINDS[kind]))
@@ -190,6 +210,10 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
             raise fail("[online].mode = \"sliding\" needs [online].window (seconds)")
         window = number("online", "window", window, positive=True)
         step = number("online", "step", step if step is not None else 0.1, positive=True)
+        if step > window:
+            raise fail(f"[online].step ({step:g} s) is longer than [online].window "
+                       f"({window:g} s): samples between windows would never be decoded; "
+                       "make the step at most the window")
 
     decoder = table("decoder", None)
     if "kind" not in decoder or not isinstance(decoder["kind"], str):
@@ -205,7 +229,7 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
         raise fail(f"[decoder] kind {decoder['kind']!r} has no parameter(s) {unknown_params}: "
                    f"valid are {sorted(accepted) or 'none'}")
 
-    budget = {k: number("budget", k, v, positive=True)
+    budget = {k: number("budget", k, v, positive=True, limit=MAX_BUDGET_MS)
               for k, v in table("budget", _BUDGET_KEYS).items()}
 
     postprocess = doc.get("postprocess")

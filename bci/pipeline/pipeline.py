@@ -26,6 +26,13 @@ from bci.pipeline.windows import MarkerEpocher, SlidingWindows, Window
 from bci.stream.chunk import Chunk, Marker
 from bci.stream.gaps import Gap
 
+#: Most memory the window stage may hold (a mirrored ring: 16 bytes per value), so that a
+#: config cannot ask for more than a machine has; a 10-s window of 1024 channels at
+#: 30 kHz needs 5 GiB and is refused, 1 s of 256 channels at 10 kHz needs 0.4 GiB.
+MAX_WINDOW_BYTES = 4 * 2**30
+#: Seconds of signal a marker-locked window stage keeps for late markers.
+WINDOW_HISTORY_S = 10.0
+
 
 class WindowCheck(Protocol):
     """Checks each decoded window (neurofeedback's artifact detector is one).
@@ -89,6 +96,13 @@ class Pipeline:
         except ConfigError as err:
             raise ConfigError(f"{config.origin}: {err}") from None
         n_out = self.filters.n_channels_out
+        window_samples = self._window_samples(config)
+        held = n_out * (window_samples + int(WINDOW_HISTORY_S * self.sfreq)) * 16
+        if held > MAX_WINDOW_BYTES:
+            raise ConfigError(
+                f"{config.origin}: windows of {window_samples} samples x {n_out} channels "
+                f"at {self.sfreq:g} Hz need {held / 2**30:.1f} GiB (at most "
+                f"{MAX_WINDOW_BYTES / 2**30:g}): shorten the window or pick fewer channels")
         if decoder is None and not windows_only:
             kind = config.decoder["kind"]
             if needs_training(kind):
