@@ -19,6 +19,38 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "") + "'"
 
 
+def query_clauses(name: str | None = None, *, stype: str | None = None,
+                  source_id: str | None = None) -> list[str]:
+    """The XPath clauses of LSL's ``resolve_bypred`` matching every given property."""
+    clauses = []
+    if name is not None:
+        clauses.append(f"name={_quote(name)}")
+    if stype is not None:
+        clauses.append(f"type={_quote(stype)}")
+    if source_id is not None:
+        clauses.append(f"source_id={_quote(source_id)}")
+    return clauses
+
+
+def rank_candidates(found: list[pylsl.StreamInfo], source_id: str = ""
+                    ) -> list[pylsl.StreamInfo]:
+    """Sources answering one query, best first: the rule for choosing among them.
+
+    A source with ``source_id`` (the one connected before, restarted) comes first;
+    otherwise the most recently created source wins (a restarted amplifier app makes a
+    newer outlet than a stale one left running elsewhere).
+    """
+    return sorted(found, key=lambda info: (bool(source_id) and info.source_id() == source_id,
+                                           info.created_at()), reverse=True)
+
+
+def describe_source(info: pylsl.StreamInfo) -> str:
+    """``'name' (type, n ch, rate, source_id=..., host)`` for messages."""
+    rate = f"{info.nominal_srate():g} Hz" if info.nominal_srate() else "irregular"
+    return (f"'{info.name()}' ({info.type()}, {info.channel_count()} ch, {rate}, "
+            f"source_id={info.source_id() or '-'}, host {info.hostname()})")
+
+
 def resolve_stream(name: str | None = None, *, stype: str | None = None,
                    source_id: str | None = None, timeout: float = 10.0) -> pylsl.StreamInfo:
     """Wait for one stream matching every given property.
@@ -40,13 +72,7 @@ def resolve_stream(name: str | None = None, *, stype: str | None = None,
     StreamError
         When nothing matches within ``timeout``; the message lists what was visible.
     """
-    clauses = []
-    if name is not None:
-        clauses.append(f"name={_quote(name)}")
-    if stype is not None:
-        clauses.append(f"type={_quote(stype)}")
-    if source_id is not None:
-        clauses.append(f"source_id={_quote(source_id)}")
+    clauses = query_clauses(name, stype=stype, source_id=source_id)
     if not clauses:
         raise StreamError("no stream given: name a stream (--stream NAME); "
                           "'bci streams' lists what is on the network")
@@ -56,7 +82,7 @@ def resolve_stream(name: str | None = None, *, stype: str | None = None,
         remaining = deadline - time.monotonic()
         found = pylsl.resolve_bypred(predicate, 1, max(min(remaining, 1.0), 0.05))
         if found:
-            return max(found, key=lambda info: info.created_at())
+            return rank_candidates(found)[0]
         if remaining <= 0:
             break
     seen = list_streams(0.5)
