@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import math
 
 import numpy as np
 import pylsl
@@ -32,6 +33,17 @@ REPLACED_CHECK = 0.25
 JUMP_RUN_QUIET = 2.0
 #: Seconds after opening at which other sources answering the same query are named.
 AMBIGUITY_CHECK = 1.0
+
+
+#: Largest ``max_chunk`` (samples per pull; the receive buffer is preallocated).
+MAX_CHUNK = 1 << 20
+#: Longest ring buffer, in seconds (a day: more is a typo, and memory).
+MAX_RING_SECONDS = 86_400.0
+
+
+def _check_seconds(name: str, value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+        raise StreamError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
 
 def _speed(description: StreamDescription) -> float:
@@ -322,6 +334,16 @@ class Inlet(_Connection):
                  source_id: str | None = None, info: pylsl.StreamInfo | None = None,
                  timeout: float = 10.0, max_chunk: int = 1024, max_buffered: int = 360,
                  recover: bool = True, ring_seconds: float = 0.0) -> None:
+        _check_seconds("timeout", timeout)
+        if not (isinstance(max_chunk, int) and 1 <= max_chunk <= MAX_CHUNK):
+            raise StreamError(f"max_chunk must be a whole number of samples from 1 to "
+                              f"{MAX_CHUNK}, got {max_chunk!r}")
+        if not (isinstance(max_buffered, int) and max_buffered >= 1):
+            raise StreamError(f"max_buffered must be a whole number of seconds >= 1, got "
+                              f"{max_buffered!r}: liblsl would drop what it cannot buffer")
+        if not (math.isfinite(ring_seconds) and 0 <= ring_seconds <= MAX_RING_SECONDS):
+            raise StreamError(f"ring_seconds must be from 0 to {MAX_RING_SECONDS:g}, got "
+                              f"{ring_seconds!r}")
         super().__init__({"name": name, "stype": stype, "source_id": source_id}, info,
                          timeout, recover, max_buffered)
         self.max_chunk = max_chunk
@@ -549,6 +571,7 @@ class MarkerInlet(_Connection):
     def __init__(self, name: str | None = None, *, source_id: str | None = None,
                  info: pylsl.StreamInfo | None = None, timeout: float = 10.0,
                  recover: bool = True) -> None:
+        _check_seconds("timeout", timeout)
         super().__init__({"name": name, "source_id": source_id}, info, timeout, recover,
                          360)
 
