@@ -11,9 +11,12 @@ limit. Outcomes:
 - **refused**: a one-line ``bci.errors.BciError`` naming the file (the contract);
 - **escape**: any other exception, or an error message that is not one line or does not
   name the file: a bug;
-- **hang**: no answer within ``--time-limit`` seconds (the worker is killed): a bug.
+- **hang**: no answer within ``--time-limit`` seconds (the worker is killed): a bug;
+- **crash**: the reading process died (a segfault or abort in a C extension): a bug
+  that no ``try`` can catch, counted apart (the worker is restarted).
 
-The target is zero escapes and zero hangs. Read times (median, p99) are per file.
+The target is zero escapes, hangs and crashes. Each failing mutated file is kept in
+``--keep DIR`` (default: none) for a bug report. Read times (median, p99) are per file.
 
 Usage::
 
@@ -192,9 +195,18 @@ class _Reader:
         self.process.start()
 
     def read(self, path: Path, limit: float) -> tuple[str, str, float]:
+        started = time.perf_counter()
         self.conn.send(str(path))
-        if self.conn.poll(limit):
-            return self.conn.recv()
+        try:
+            if self.conn.poll(limit):
+                return self.conn.recv()
+        except EOFError:
+            # The worker died inside the reader (a segfault, an abort in C code).
+            self.process.join()
+            code = self.process.exitcode
+            self._start()
+            return "crash", f"the reading process died (exit code {code})", \
+                time.perf_counter() - started
         self.process.kill()  # the worker this reader started, by its handle
         self.process.join()
         self._start()
@@ -209,7 +221,7 @@ class _Reader:
 
 
 def run_format(fmt: str, seeds: list[Path], n: int, reader: _Reader, limit: float,
-               rng: np.random.Generator, work: Path) -> dict:
+               rng: np.random.Generator, work: Path, keep: Path | None = None) -> dict:
     """Mutate the seed of ``fmt`` ``n`` times; count outcomes."""
     folder = work / fmt.replace(" ", "_")
     folder.mkdir()
@@ -217,7 +229,7 @@ def run_format(fmt: str, seeds: list[Path], n: int, reader: _Reader, limit: floa
         shutil.copy(seed, folder / seed.name)
     entry = folder / seeds[0].name
     originals = {p.name: p.read_bytes() for p in seeds}
-    counts = {"read": 0, "refused": 0, "escape": 0, "hang": 0}
+    counts = {"read": 0, "refused": 0, "escape": 0, "hang": 0, "crash": 0}
     times, examples = [], []
     baseline = reader.read(entry, limit)
     for _ in range(n):
@@ -225,11 +237,15 @@ def run_format(fmt: str, seeds: list[Path], n: int, reader: _Reader, limit: floa
         data, how = mutate(originals[victim], rng)
         (folder / victim).write_bytes(data)
         outcome, detail, seconds = reader.read(entry, limit)
-        (folder / victim).write_bytes(originals[victim])
         counts[outcome] += 1
         times.append(seconds)
-        if outcome in ("escape", "hang") and len(examples) < EXAMPLES_KEPT:
-            examples.append({"file": victim, "mutation": how, "detail": detail})
+        if outcome in ("escape", "hang", "crash"):
+            if keep is not None:
+                kept = keep / f"{fmt.replace(' ', '_')}-{sum(counts.values())}-{victim}"
+                kept.write_bytes(data)
+            if len(examples) < EXAMPLES_KEPT:
+                examples.append({"file": victim, "mutation": how, "detail": detail})
+        (folder / victim).write_bytes(originals[victim])
     ms = np.asarray(times) * 1e3
     return {"format": fmt, "n": n, "seed_read": baseline[0], **counts,
             "median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99)),
@@ -245,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a read may take before it counts as a hang")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="folder to keep every mutated file that escaped, hung or crashed")
     args = parser.parse_args(argv)
     wanted = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(wanted) - set(FORMATS))
@@ -254,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     if not SHARED.is_dir():
         parser.error(f"the shared recordings are not at {SHARED}: set BCI_SHARED_RECORDINGS")
     rng = np.random.default_rng(args.seed)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
     results = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bci-fuzz-") as tmp:
@@ -264,23 +284,26 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for fmt in wanted:
                 results.append(run_format(fmt, seeds[fmt], args.n, reader, args.time_limit,
-                                          rng, work))
+                                          rng, work, args.keep))
                 r = results[-1]
-                print(f"{fmt}: {r['escape']} escapes, {r['hang']} hangs", file=sys.stderr)
+                print(f"{fmt}: {r['escape']} escapes, {r['hang']} hangs, {r['crash']} "
+                      "crashes", file=sys.stderr)
         finally:
             reader.close()
     header = (f"{'format':<12} {'n':>6} {'read':>6} {'refused':>8} {'escapes':>8} "
-              f"{'hangs':>6} {'p50 ms':>8} {'p99 ms':>8}")
+              f"{'hangs':>6} {'crashes':>8} {'p50 ms':>8} {'p99 ms':>8}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r['format']:<12} {r['n']:>6} {r['read']:>6} {r['refused']:>8} "
-              f"{r['escape']:>8} {r['hang']:>6} {r['median_ms']:>8.1f} {r['p99_ms']:>8.1f}")
+              f"{r['escape']:>8} {r['hang']:>6} {r['crash']:>8} {r['median_ms']:>8.1f} "
+              f"{r['p99_ms']:>8.1f}")
     for r in results:
         for ex in r["examples"]:
             print(f"  {r['format']}: {ex['file']} {ex['mutation']}: {ex['detail']}")
-    total = {k: sum(r[k] for r in results) for k in ("n", "escape", "hang")}
+    total = {k: sum(r[k] for r in results) for k in ("n", "escape", "hang", "crash")}
     print(f"total: {total['n']} files, {total['escape']} escapes, {total['hang']} hangs, "
+          f"{total['crash']} crashes, "
           f"{time.monotonic() - started:.0f} s, load average {os.getloadavg()[0]:.1f}")
     if args.json is not None:
         sys.path.insert(0, str(ROOT / "bench"))
@@ -288,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args.json.write_text(json.dumps({"machine": machine(), "time_limit_s": args.time_limit,
                                          "seed": args.seed, "results": results}, indent=2))
-    return 1 if total["escape"] or total["hang"] else 0
+    return 1 if total["escape"] or total["hang"] or total["crash"] else 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import pytest
 from bci.replay.faults import Fault
 from bci.replay.player import Player
 from bci.replay.source import ReplaySource
-from bci.stream import Inlet
+from bci.stream import Inlet, MarkerInlet, Outlet, StreamDescription
 from tests.lsl_helpers import with_counter
 
 
@@ -122,16 +122,12 @@ def test_source_with_other_channels_is_refused_then_the_right_one_taken(raw, uni
     assert [e.kind for e in later] == ["source_replaced"]
 
 
-def _jumping_source(name, sfreq, n_channels, jump_at, jump_s):
-    """An outlet whose clock jumps by ``jump_s`` at sample ``jump_at``; counter in ch 0."""
-    info = pylsl.StreamInfo(name, "EEG", n_channels, sfreq, pylsl.cf_float32,
-                            uuid.uuid4().hex)
-    return pylsl.StreamOutlet(info, chunk_size=0, max_buffered=60), jump_at, jump_s
-
-
-def _run_jumping(name, jump_s, seconds=2.0, sfreq=250.0):
-    """Push at the nominal rate (stamps jump once) and pull: chunks, arrival lags, events."""
-    outlet, jump_at, jump_s = _jumping_source(name, sfreq, 3, int(1.0 * sfreq), jump_s)
+def _run_jumping(name, jumps, seconds=2.0, sfreq=250.0):
+    """Push at the nominal rate, the stamps jumping by ``size`` s at each ``(at_s, size)``,
+    and pull: chunks, arrival lags, events, clock, gaps, backward stamps."""
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(name, "EEG", 3, sfreq, pylsl.cf_float32,
+                                                 uuid.uuid4().hex), chunk_size=0,
+                                max_buffered=60)
     n_total = int(seconds * sfreq)
     chunks, lags, pushed = [], [], 0
     try:
@@ -143,7 +139,9 @@ def _run_jumping(name, jump_s, seconds=2.0, sfreq=250.0):
                 due = min(int((pylsl.local_clock() - t0) * sfreq) + 1, n_total)
                 if due > pushed:
                     k = np.arange(pushed, due)
-                    stamps = t0 + k / sfreq + np.where(k >= jump_at, jump_s, 0.0)
+                    stamps = t0 + k / sfreq
+                    for at, size in jumps:
+                        stamps = stamps + np.where(k >= int(at * sfreq), size, 0.0)
                     values = np.repeat(k[:, None].astype(np.float32), 3, axis=1)
                     outlet.push_chunk(values, stamps.tolist())
                     pushed = due
@@ -163,7 +161,7 @@ def _run_jumping(name, jump_s, seconds=2.0, sfreq=250.0):
 def test_clock_jump_is_named_and_rebased_not_a_gap(unique_name, jump_s):
     """A source clock jumping while samples arrive on time: one event, no gap, no lag."""
     sfreq = 250.0
-    chunks, lags, events, clock, gaps, backwards = _run_jumping(unique_name, jump_s,
+    chunks, lags, events, clock, gaps, backwards = _run_jumping(unique_name, [(1.0, jump_s)],
                                                                 sfreq=sfreq)
     # Channels without a unit are taken as microvolts: the counter arrives in volts.
     values = np.rint(np.concatenate([c.data[0] for c in chunks]) * 1e6)
@@ -177,6 +175,18 @@ def test_clock_jump_is_named_and_rebased_not_a_gap(unique_name, jump_s):
     # Re-based: continuous stamps, and latency on this machine's clock stays small.
     assert np.allclose(np.diff(stamps), 1 / sfreq, atol=1e-5)
     assert max(lags) < 0.5 and clock == "source, re-based"
+
+
+def test_a_run_of_clock_jumps_raises_one_event_at_each_end(unique_name):
+    """Five jumps 0.3 s apart: one clock_jump, then one clock_jumps_ended with the count."""
+    jumps = [(0.5 + 0.3 * i, size) for i, size in enumerate([2.0, -1.0, 5.0, -3.0, 0.5])]
+    chunks, lags, events, _, gaps, backwards = _run_jumping(unique_name, jumps, seconds=4.5)
+    assert [e.kind for e in events] == ["clock_jump", "clock_jumps_ended"]
+    assert events[1].details["count"] == 5
+    assert events[1].details["total_s"] == pytest.approx(3.5, abs=1e-4)
+    assert gaps == [] and backwards == 0 and max(lags) < 0.5
+    stamps = np.concatenate([c.times for c in chunks])
+    assert np.allclose(np.diff(stamps), 1 / 250.0, atol=1e-5)
 
 
 def test_replay_shift_fault_backwards_keeps_latency_honest(raw, unique_name):
@@ -209,3 +219,35 @@ def test_real_gap_is_still_a_gap_not_a_clock_jump(raw, unique_name):
         events = inlet.take_events()
     assert events == [] and inlet.clock == "source"
     assert [g.n_missing for g in inlet.gaps] == [100]
+
+
+def test_marker_inlet_follows_a_replaced_marker_source(unique_name):
+    """Markers come back within 1 s from a marker outlet re-created under a new id."""
+    def outlet(source_id):
+        return Outlet(StreamDescription.for_markers(unique_name, source_id=source_id))
+
+    first = outlet(uuid.uuid4().hex)
+    with MarkerInlet(unique_name, timeout=5) as inlet:
+        got = []
+        deadline = time.monotonic() + 5
+        while not got and time.monotonic() < deadline:
+            first.push_marker("before", pylsl.local_clock())
+            got = inlet.pull(0.1)
+        first.close()
+        assert [m.label for m in got][:1] == ["before"]
+        inlet.pull(0.3)
+        new_id = uuid.uuid4().hex
+        second = outlet(new_id)
+        created = time.monotonic()
+        try:
+            labels = []
+            while "after" not in labels and time.monotonic() < created + 5:
+                second.push_marker("after", pylsl.local_clock())
+                labels += [m.label for m in inlet.pull(0.05)]
+            resumed = time.monotonic()
+            events = inlet.take_events()
+        finally:
+            second.close()
+    assert "after" in labels and resumed - created < 1.0
+    replaced = [e for e in events if e.kind == "source_replaced"]
+    assert len(replaced) == 1 and replaced[0].details["source_id"] == new_id
