@@ -157,3 +157,51 @@ def test_edf_with_a_short_last_record_reads_the_complete_ones(tmp_path: Path) ->
     with pytest.raises(RecordingError, match="truncated EDF") as excinfo:
         read_streams(target)
     assert "\n" not in str(excinfo.value)
+
+
+_MAT_SCRIPT = r"""
+import sys
+from pathlib import Path
+from bci.errors import RecordingError
+from bci.io import read_streams
+try:
+    read_streams(Path(sys.argv[1]))
+except RecordingError as err:
+    print("refused:", err)
+"""
+
+
+@pytest.mark.parametrize("patch", ["type", "size"])
+def test_damaged_eeglab_file_is_refused_not_a_segfault(tmp_path: Path, patch: str) -> None:
+    """scipy's MAT reader segfaults on such elements; bci refuses them in one line."""
+    import subprocess
+    import sys
+
+    import scipy.io
+
+    n = 200
+    eeg = {
+        "setname": "t", "filename": "t.set", "filepath": "", "nbchan": 2.0, "trials": 1.0,
+        "pnts": float(n), "srate": 100.0, "xmin": 0.0, "xmax": (n - 1) / 100,
+        "times": np.arange(n) * 10.0, "data": np.zeros((2, n)), "icawinv": np.array([]),
+        "icasphere": np.array([]), "icaweights": np.array([]), "icachansind": np.array([]),
+        "chanlocs": np.array([("Cz",), ("Pz",)], dtype=[("labels", "O")]),
+        "event": np.array([], dtype=[("type", "O"), ("latency", "f8")]),
+        "ref": "common", "epoch": np.array([]), "chaninfo": {"nosedir": "+X"},
+        "urevent": np.array([]),
+    }  # fmt: skip
+    path = tmp_path / "t.set"
+    scipy.io.savemat(path, {"EEG": eeg}, appendmat=False)
+    assert read_streams(path)[0].raw.n_times == n
+    data = bytearray(path.read_bytes())
+    # The first element inside the top-level miMATRIX (its array flags) at byte 136.
+    if patch == "type":
+        data[136:140] = (237).to_bytes(4, "little")  # no such data type
+    else:
+        data[140:144] = (3_500_000_000).to_bytes(4, "little")  # past the file's end
+    path.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-c", _MAT_SCRIPT, str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("refused: t.set: corrupt MATLAB file")
+    assert len(done.stdout.strip().splitlines()) == 1

@@ -18,6 +18,7 @@ import numpy as np
 
 from bci.io.edf_size import check_edf_size
 from bci.io.fif_scan import check_fif_chain
+from bci.io.mat_scan import check_mat_structure
 
 # verbose="warning" hides MNE's INFO chatter but keeps its warnings (omitted annotations,
 # odd headers), which the user should see; it is passed per call, never set globally.
@@ -124,6 +125,7 @@ def read_with_mne(path: Path, fmt: str) -> tuple[mne.io.BaseRaw, str]:
     elif fmt == "BrainVision":
         raw = mne.io.read_raw_brainvision(path, preload=True, verbose=_VERBOSE)
     elif fmt == "EEGLAB":
+        check_mat_structure(path)  # scipy's reader can segfault on a damaged file
         raw = mne.io.read_raw_eeglab(path, preload=True, verbose=_VERBOSE)
     else:  # pragma: no cover - the caller dispatches only the formats above
         raise ValueError(f"not an MNE format: {fmt}")
