@@ -251,3 +251,24 @@ def test_marker_inlet_follows_a_replaced_marker_source(unique_name):
     assert "after" in labels and resumed - created < 1.0
     replaced = [e for e in events if e.kind == "source_replaced"]
     assert len(replaced) == 1 and replaced[0].details["source_id"] == new_id
+
+
+def test_two_sources_answering_one_name_are_named(raw, unique_name):
+    """The newest of two same-named sources is used; the other is named in an event."""
+    older = _player(raw, unique_name).start()
+    time.sleep(0.05)  # created_at must differ: the rule is "the newest"
+    newer = _player(raw, unique_name).start()
+    try:
+        with Inlet(unique_name, timeout=5) as inlet:
+            assert inlet.description.source_id == newer.descriptions[0].source_id
+            events = []
+            deadline = time.monotonic() + 5
+            while not events and time.monotonic() < deadline:
+                inlet.pull(0.05)
+                events = inlet.take_events()
+    finally:
+        older.stop()
+        newer.stop()
+    assert [e.kind for e in events] == ["source_ambiguous"]
+    assert older.descriptions[0].source_id in events[0].message
+    assert "rule: same source_id, else the newest" in events[0].message

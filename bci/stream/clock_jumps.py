@@ -8,7 +8,8 @@ tells the two apart: a real gap leaves it where it was, a clock jump moves it by
 size of the jump. Arrival times carry the network's and the reader's delays (which only
 ever add), so the offset's baseline is the minimum over recent chunks, and a step counts
 as a jump only when it moves that offset by more than four times its recent spread (and
-at least :data:`MIN_JUMP` seconds): a jittery source never re-bases its stamps.
+at least :data:`MIN_JUMP` seconds), once :data:`MIN_BASELINE` chunks have set the
+baseline: a jittery source never re-bases its stamps.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Smallest timestamp step (seconds, beyond one period) examined as a possible jump.
-MIN_JUMP = 0.02
+MIN_JUMP = 0.05
 #: Chunks whose ``arrival - timestamp`` offsets form the baseline.
 BASELINE_CHUNKS = 64
+#: Chunks needed before the baseline is trusted: the first ones after connecting carry
+#: the backlog liblsl buffered meanwhile, so their offsets are too large.
+MIN_BASELINE = 16
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class ClockJumpWatch:
         first = self.n_samples
         self.n_samples += n
         jump = None
-        if self._last_time is not None and len(self._offsets) >= 2:
+        if self._last_time is not None and len(self._offsets) >= MIN_BASELINE:
             steps = np.diff(times, prepend=self._last_time)
             excess = steps - self.period
             k = int(np.argmax(np.abs(excess)))

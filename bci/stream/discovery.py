@@ -9,6 +9,9 @@ import pylsl
 from bci.errors import StreamError
 from bci.stream.description import StreamDescription
 
+#: Seconds to wait for further answers once one source answered a query.
+GATHER_ANSWERS = 0.2
+
 
 def list_streams(wait: float = 1.0) -> list[StreamDescription]:
     """Every stream visible on the network, after waiting ``wait`` seconds for answers."""
@@ -65,7 +68,8 @@ def resolve_stream(name: str | None = None, *, stype: str | None = None,
     Returns
     -------
     pylsl.StreamInfo
-        The first match; when several sources match, the most recently created one.
+        When several sources match (answering within :data:`GATHER_ANSWERS` s of the
+        first), the most recently created one.
 
     Raises
     ------
@@ -82,7 +86,11 @@ def resolve_stream(name: str | None = None, *, stype: str | None = None,
         remaining = deadline - time.monotonic()
         found = pylsl.resolve_bypred(predicate, 1, max(min(remaining, 1.0), 0.05))
         if found:
-            return rank_candidates(found)[0]
+            # The first answer is whichever host replied first; give the others a moment
+            # so that the rule (the newest source) picks among all of them.
+            more = pylsl.resolve_bypred(predicate, 0, GATHER_ANSWERS)
+            by_uid = {info.uid(): info for info in [*found, *more]}
+            return rank_candidates(list(by_uid.values()))[0]
         if remaining <= 0:
             break
     seen = list_streams(0.5)
