@@ -21,7 +21,7 @@ The target is zero escapes, hangs and crashes. Each failing mutated file is kept
 Usage::
 
     python bench/bench_fuzz.py [--n 300] [--formats EDF,XDF] [--time-limit 20]
-                               [--seed 0] [--json FILE]
+                               [--seed 0] [--json FILE] [--keep DIR] [--quick]
 
 10,000 per format is for a quiet machine (hours); a few hundred gives a first count.
 """
@@ -260,10 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=20.0,
                         help="seconds a read may take before it counts as a hang")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="30 files per format")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--keep", type=Path, default=None,
                         help="folder to keep every mutated file that escaped, hung or crashed")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n = 30
     wanted = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(wanted) - set(FORMATS))
     if unknown or args.n < 1 or not args.time_limit > 0:
