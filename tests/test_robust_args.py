@@ -47,14 +47,11 @@ def test_inlet_refuses_sizes_that_lose_data_or_memory(kwargs):
     assert "\n" not in str(excinfo.value)
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--chunk", "1000000000"], "--chunk 1000000000 is longer than the recording"),
-    (["--speed", "inf"], "--speed must be a positive, finite factor"),
-])
-def test_replay_command_refuses_in_one_line(sample_recordings, args, needle):
+def test_replay_command_refuses_in_one_line(sample_recordings):
+    """The issue's case: `bci replay FILE --chunk 1000000000` pushed nothing, exit 0."""
     run = subprocess.run([sys.executable, "-m", "bci.cli", "replay",
-                          str(sample_recordings / "sample-rest_raw.fif"), *args],
-                         capture_output=True, text=True, timeout=120)
+                          str(sample_recordings / "sample-rest_raw.fif"), "--chunk",
+                          "1000000000"], capture_output=True, text=True, timeout=120)
     lines = run.stderr.strip().splitlines()
     assert run.returncode != 0 and len(lines) == 1 and lines[0].startswith("bci: error:")
-    assert needle in lines[0]
+    assert "--chunk 1000000000 is longer than the recording" in lines[0]

@@ -7,7 +7,8 @@ its samples keep arriving on time. The offset ``arrival - timestamp`` of each ch
 tells the two apart: a real gap leaves it where it was, a clock jump moves it by the
 size of the jump. Arrival times carry the network's and the reader's delays (which only
 ever add), so the offset's baseline is the minimum over recent chunks, and a step counts
-as a jump only when it moves that offset by more than four times its recent spread (and
+as a jump only when it moves that offset by more than four times its recent spread
+(median minus minimum, so that a few late pulls on a busy machine do not hide a jump), and
 at least :data:`MIN_JUMP` seconds), once :data:`MIN_BASELINE` chunks have set the
 baseline: a jittery source never re-bases its stamps.
 """
@@ -23,9 +24,11 @@ import numpy as np
 MIN_JUMP = 0.05
 #: Chunks whose ``arrival - timestamp`` offsets form the baseline.
 BASELINE_CHUNKS = 64
-#: Chunks needed before the baseline is trusted: the first ones after connecting carry
-#: the backlog liblsl buffered meanwhile, so their offsets are too large.
-MIN_BASELINE = 16
+#: Chunks needed before the baseline is trusted.
+MIN_BASELINE = 6
+#: First chunks after connecting left out of the baseline: they carry the backlog liblsl
+#: buffered while connecting, so their offsets are too large.
+SKIPPED_CHUNKS = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class ClockJumpWatch:
         """Forget the baseline, the last stamp and the correction (a new source)."""
         self._last_time: float | None = None
         self._offsets: deque[float] = deque(maxlen=BASELINE_CHUNKS)
+        self._n_chunks = 0
         self.shift = 0.0
         self.n_samples = 0
         self.n_jumps = 0
@@ -106,7 +110,9 @@ class ClockJumpWatch:
             size = float(excess[k])
             if abs(size) > max(MIN_JUMP, 2.0 * self.period):
                 baseline = min(self._offsets)
-                spread = max(self._offsets) - baseline
+                # Median, not maximum: one pull delayed by a busy machine must not make
+                # every jump too small to see for the next 64 chunks.
+                spread = float(np.median(self._offsets)) - baseline
                 moved = (arrival - float(times[-1])) - baseline
                 # A forward jump lowers the offset, a backward one raises it, by about
                 # the size of the jump; a real gap leaves it alone.
@@ -118,5 +124,7 @@ class ClockJumpWatch:
                     self.n_jumps += 1
                     jump = ClockJump(index=first + k, time=float(times[k] + size), size=size)
         self._last_time = float(times[-1])
-        self._offsets.append(arrival - float(times[-1]))
+        self._n_chunks += 1
+        if self._n_chunks > SKIPPED_CHUNKS:
+            self._offsets.append(arrival - float(times[-1]))
         return times, jump
