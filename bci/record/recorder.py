@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -317,7 +318,9 @@ class Recorder:
             raise RecordError(f"--timeout must be a positive, finite number of seconds, "
                               f"got {timeout}")
         self.fsync = fsync
-        self._events: list[InletEvent] = []
+        # Appended by the recording thread, taken by the caller's: a deque's append and
+        # popleft are atomic, so neither loses an event without a lock.
+        self._events: deque[InletEvent] = deque()
         self._used: set[str] = set()  # uids recorded so far (a withdrawn one lingers)
         self._refused: set[str] = set()
         self.path = Path(path)
@@ -352,7 +355,9 @@ class Recorder:
 
     def take_events(self) -> list[InletEvent]:
         """What happened since the last call (sources gone, back, refused; a failure)."""
-        events, self._events = self._events, []
+        events = []
+        while self._events:
+            events.append(self._events.popleft())
         return events
 
     def _event(self, kind: str, message: str, **details: object) -> None:
