@@ -6,6 +6,7 @@ channel, replayed by :class:`bci.replay.Player` in real time.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -18,6 +19,7 @@ from bci.replay.faults import Fault
 from bci.replay.player import Player
 from bci.replay.source import ReplaySource
 from bci.stream import Inlet, MarkerInlet, Outlet, StreamDescription
+from bci.stream.discovery import resolve_stream
 from tests.lsl_helpers import with_counter
 
 
@@ -254,12 +256,18 @@ def test_marker_inlet_follows_a_replaced_marker_source(unique_name):
     assert len(replaced) == 1 and replaced[0].details["source_id"] == new_id
 
 
-def test_two_sources_answering_one_name_are_named(raw, unique_name):
+def test_two_sources_answering_one_name_are_named(raw, unique_name, caplog):
     """The newest of two same-named sources is used; the other is named in an event."""
     older = _player(raw, unique_name).start()
     time.sleep(0.05)  # created_at must differ: the rule is "the newest"
     newer = _player(raw, unique_name).start()
     try:
+        # Every program resolving by name (record, monitor) logs the same warning.
+        with caplog.at_level(logging.WARNING, logger="bci.stream"):
+            chosen = resolve_stream(unique_name, timeout=5)
+        assert chosen.source_id() == newer.descriptions[0].source_id
+        assert f"2 streams answer name='{unique_name}'" in caplog.text
+        assert older.descriptions[0].source_id in caplog.text
         with Inlet(unique_name, timeout=5) as inlet:
             assert inlet.description.source_id == newer.descriptions[0].source_id
             events = []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pylsl
 
 from bci.errors import StreamError
 from bci.stream.description import StreamDescription
+
+logger = logging.getLogger(__name__)
 
 #: Seconds to wait for further answers once one source answered a query.
 GATHER_ANSWERS = 0.2
@@ -54,22 +57,23 @@ def describe_source(info: pylsl.StreamInfo) -> str:
             f"source_id={info.source_id() or '-'}, host {info.hostname()})")
 
 
-def resolve_stream(name: str | None = None, *, stype: str | None = None,
-                   source_id: str | None = None, timeout: float = 10.0) -> pylsl.StreamInfo:
-    """Wait for one stream matching every given property.
+def resolve_candidates(name: str | None = None, *, stype: str | None = None,
+                       source_id: str | None = None, timeout: float = 10.0
+                       ) -> list[pylsl.StreamInfo]:
+    """Wait for the streams matching every given property: all of them, best first.
 
     Parameters
     ----------
     name, stype, source_id : str or None
         Properties to match; at least one must be given.
     timeout : float
-        Seconds to wait for the stream to appear.
+        Seconds to wait for a stream to appear.
 
     Returns
     -------
-    pylsl.StreamInfo
-        When several sources match (answering within :data:`GATHER_ANSWERS` s of the
-        first), the most recently created one.
+    list of pylsl.StreamInfo
+        Every source answering within :data:`GATHER_ANSWERS` s of the first, ranked by
+        :func:`rank_candidates` (the most recently created first).
 
     Raises
     ------
@@ -90,7 +94,7 @@ def resolve_stream(name: str | None = None, *, stype: str | None = None,
             # so that the rule (the newest source) picks among all of them.
             more = pylsl.resolve_bypred(predicate, 0, GATHER_ANSWERS)
             by_uid = {info.uid(): info for info in [*found, *more]}
-            return rank_candidates(list(by_uid.values()))[0]
+            return rank_candidates(list(by_uid.values()))
         if remaining <= 0:
             break
     seen = list_streams(0.5)
@@ -100,3 +104,36 @@ def resolve_stream(name: str | None = None, *, stype: str | None = None,
     raise StreamError(f"no LSL stream with {wanted} appeared within {timeout:g} s "
                       f"(visible: {listed}): start the source, or check the name with "
                       "'bci streams'")
+
+
+def resolve_stream(name: str | None = None, *, stype: str | None = None,
+                   source_id: str | None = None, timeout: float = 10.0) -> pylsl.StreamInfo:
+    """Wait for one stream matching every given property.
+
+    Parameters
+    ----------
+    name, stype, source_id : str or None
+        Properties to match; at least one must be given.
+    timeout : float
+        Seconds to wait for the stream to appear.
+
+    Returns
+    -------
+    pylsl.StreamInfo
+        When several sources match (answering within :data:`GATHER_ANSWERS` s of the
+        first), the most recently created one; the others are named in a logged
+        warning (a reader may otherwise get another session's stream of the same name).
+
+    Raises
+    ------
+    StreamError
+        When nothing matches within ``timeout``; the message lists what was visible.
+    """
+    chosen, *others = resolve_candidates(name, stype=stype, source_id=source_id,
+                                         timeout=timeout)
+    if others:
+        wanted = " and ".join(query_clauses(name, stype=stype, source_id=source_id))
+        logger.warning("%d streams answer %s: using %s (the newest), not %s",
+                       len(others) + 1, wanted, describe_source(chosen),
+                       "; ".join(describe_source(o) for o in others))
+    return chosen

@@ -14,7 +14,12 @@ from bci.errors import StreamError
 from bci.stream.chunk import Chunk, Marker
 from bci.stream.clock_jumps import ClockJumpWatch
 from bci.stream.description import StreamDescription
-from bci.stream.discovery import describe_source, query_clauses, rank_candidates, resolve_stream
+from bci.stream.discovery import (
+    describe_source,
+    query_clauses,
+    rank_candidates,
+    resolve_candidates,
+)
 from bci.stream.events import InletEvent
 from bci.stream.gaps import Gap, GapDetector
 from bci.stream.ring import RingBuffer
@@ -90,6 +95,7 @@ class _Connection:
         self._events: list[InletEvent] = []
         self._opened_at = 0.0
         self._ambiguity_checked = False
+        self._others_at_open: list[pylsl.StreamInfo] = []
         self.description: StreamDescription | None = None
         self.n_reconnects = 0
         self.n_refused = 0
@@ -110,10 +116,21 @@ class _Connection:
     # -- finding the source ---------------------------------------------------------
 
     def _resolve(self) -> pylsl.StreamInfo:
-        return self._info or resolve_stream(self._query.get("name"),
-                                            stype=self._query.get("stype"),
-                                            source_id=self._query.get("source_id"),
-                                            timeout=self.timeout)
+        if self._info is not None:
+            return self._info
+        chosen, *others = resolve_candidates(self._query.get("name"),
+                                             stype=self._query.get("stype"),
+                                             source_id=self._query.get("source_id"),
+                                             timeout=self.timeout)
+        self._others_at_open = others
+        return chosen
+
+    def _name_others_at_open(self, chosen: pylsl.StreamInfo) -> None:
+        """The ``source_ambiguous`` event for sources that answered with the chosen one."""
+        others, self._others_at_open = self._others_at_open, []
+        if others:
+            self._ambiguity_checked = True  # named now, not again a second later
+            self._ambiguous(chosen, others)
 
     def _predicate(self) -> str:
         clauses = query_clauses(self._query.get("name"), stype=self._query.get("stype"),
@@ -370,6 +387,7 @@ class Inlet(_Connection):
         full = self._connect(info, self.timeout)
         try:
             self.description = d = StreamDescription.from_lsl(full)
+            self._name_others_at_open(info)
             self._layout(full)
             self.gap_detector = GapDetector(self.period) if self.period else None
             self.clock_watch = ClockJumpWatch(self.period) if self.period else None
@@ -577,8 +595,10 @@ class MarkerInlet(_Connection):
 
     def open(self) -> MarkerInlet:
         """Resolve and connect."""
-        full = self._connect(self._resolve(), self.timeout)
+        info = self._resolve()
+        full = self._connect(info, self.timeout)
         self.description = StreamDescription.from_lsl(full)
+        self._name_others_at_open(info)
         self._watch()
         return self
 
