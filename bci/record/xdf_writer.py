@@ -101,6 +101,21 @@ def _reason(err: OSError) -> str:
     return (err.strerror or type(err).__name__).lower()
 
 
+def _sync_folder(folder: Path) -> bool:
+    """fsync a folder (its entries); False where the platform cannot (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        os.fsync(fd)
+        return True
+    except OSError:
+        return False  # some file systems refuse fsync on a folder: nothing more to do
+    finally:
+        os.close(fd)
+
+
 class XdfWriter:
     """Appends XDF chunks to a file; whole chunks reach the file on :meth:`flush`.
 
@@ -123,6 +138,7 @@ class XdfWriter:
         self._pending: list[bytes] = []
         self.n_bytes = 0
         self.failed: str | None = None  # the one-line reason once a write failed
+        self._dir_synced = False
         self._fd: int | None = self._create(overwrite)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S%z")
         header = ('<?xml version="1.0"?><info><version>1.0</version>'
@@ -228,6 +244,10 @@ class XdfWriter:
         if self._fd is not None and self.failed is None:
             try:
                 os.fsync(self._fd)
+                if not self._dir_synced:
+                    # A new file's name lives in its folder: sync that once too, or a
+                    # power cut can leave the data on disk with no file pointing at it.
+                    self._dir_synced = _sync_folder(self.path.parent)
             except OSError as err:
                 raise RecordError(f"syncing {self.path} failed: {_reason(err)}: record "
                                   "elsewhere") from err
@@ -243,6 +263,8 @@ class XdfWriter:
             if self.failed is None:
                 self.flush()
                 os.fsync(self._fd)  # a finished recording should survive a power cut too
+                if not self._dir_synced:
+                    self._dir_synced = _sync_folder(self.path.parent)
         finally:
             os.close(self._fd)
             self._fd = None
