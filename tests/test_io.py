@@ -601,8 +601,16 @@ def test_bdf_status_triggers_masked_to_16_bits(tmp_path: Path) -> None:
         np.ptp(digital[:2], axis=1) * 524287 / 16777215 * 1e-6,
         rtol=1e-6,
     )
-    path.write_bytes(path.read_bytes()[:-1000])
-    truncated = r"truncated BDF \(header says 2 records, file holds 1\)"
+    full = raw.get_data()
+    complete = path.read_bytes()
+    # The last record cut short: the first one is read, and the summary says so.
+    path.write_bytes(complete[:-1000])
+    cut = read_recording(path)
+    np.testing.assert_array_equal(cut.get_data(), full[:, :256])
+    assert "read the 1 complete records of 2" in summarize(path)["recovered"]
+    # Cut before the last record: trials would go missing without a word, refused.
+    path.write_bytes(complete[:-3000])
+    truncated = r"truncated BDF \(header says 2 records, file holds 0\)"
     with pytest.raises(RecordingError, match=truncated):
         read_recording(path)
 

@@ -2,9 +2,11 @@
 
 MNE reads a truncated EDF by inferring the record count from the file size and warning;
 the intact records it returns are correct, but a file cut short by an interrupted copy
-silently loses trials and ends mid-trial, and a header corrupted into huge numbers makes
-MNE allocate for data that is not there. Both are better reported than read: the header
-(fixed ASCII fields, EDF spec section 2) says how many bytes the file must hold.
+loses trials without a word (only a last record cut short, the mark of a recorder that
+crashed or a copy interrupted at the very end, is read, and said so), and a header
+corrupted into huge numbers makes MNE allocate for data that is not there. Both are
+better reported than read: the header (fixed ASCII fields, EDF spec section 2) says how
+many bytes the file must hold.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ def _int_field(raw: bytes, name: str, fmt: str, file_name: str) -> int:
         ) from None
 
 
-def check_edf_size(path: Path, fmt: str) -> None:
-    """Raise RecordingError unless the EDF/BDF file holds every record its header declares.
+def check_edf_size(path: Path, fmt: str) -> str:
+    """Raise RecordingError unless the EDF/BDF file holds the records its header declares.
+
+    A file whose *last* record is short (a recorder or copy cut inside it) is accepted:
+    MNE reads the complete records, and the returned line says what was dropped.
 
     Parameters
     ----------
@@ -47,6 +52,12 @@ def check_edf_size(path: Path, fmt: str) -> None:
     A record count of -1 (allowed while a recording is still running) is accepted when at
     least one whole record is present; MNE then infers the count from the file size.
     Extra bytes after the last record are ignored, as readers do.
+
+    Returns
+    -------
+    str
+        '' for a complete file; else one line saying where it was cut and how much of it
+        is read.
     """
     name = path.name
     size = path.stat().st_size
@@ -95,7 +106,7 @@ def check_edf_size(path: Path, fmt: str) -> None:
                 f"{name}: {fmt} holds no complete data record: the recording is empty "
                 "or was cut short; re-export or re-copy the file"
             )
-        return
+        return ""
     if n_records == 0:
         raise RecordingError(f"{name}: {fmt} holds no data records (header says 0)")
     if n_records < 0:
@@ -103,9 +114,15 @@ def check_edf_size(path: Path, fmt: str) -> None:
             f"{name}: corrupt {fmt} header ({n_records} data records): "
             "re-export or re-copy the file"
         )
+    partial = (size - header_bytes) - held * record_bytes
+    if held == n_records - 1 and held >= 1 and partial > 0:
+        # The usual damage of a crash or an interrupted copy: the last record is cut.
+        return (f"last data record cut short ({partial} of its {record_bytes} bytes, at "
+                f"byte {size}): read the {held} complete records of {n_records}")
     if held < n_records:
         raise RecordingError(
             f"{name}: truncated {fmt} (header says {n_records} records, file holds {held}): "
             "re-export or re-copy the file (mne.io.read_raw_edf reads the intact records "
             "if that is what you want)"
         )
+    return ""

@@ -8,6 +8,8 @@ codes in a stim channel (BioSemi's ``Status``, Neuromag's ``STI 014``).
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from bci.io.edf_size import check_edf_size
 from bci.io.fif_scan import check_fif_chain
+from bci.io.mat_scan import check_mat_structure
 
 # verbose="warning" hides MNE's INFO chatter but keeps its warnings (omitted annotations,
 # odd headers), which the user should see; it is passed per call, never set globally.
@@ -23,6 +26,8 @@ _VERBOSE = "warning"
 # BioSemi trigger codes are the low 16 bits of Status; bits 16-23 are system flags (CMS
 # range, battery) that would turn every trigger into a different code.
 _BIOSEMI_TRIGGER_MASK = 0xFFFF
+
+logger = logging.getLogger(__name__)
 
 
 def sibling_events_file(path: Path) -> Path | None:
@@ -87,15 +92,17 @@ def _add_stim_events(raw: mne.io.BaseRaw, fmt: str) -> None:
     _add_events(raw, events)
 
 
-def read_with_mne(path: Path, fmt: str) -> mne.io.BaseRaw:
+def read_with_mne(path: Path, fmt: str) -> tuple[mne.io.BaseRaw, str]:
     """Read a FIF/EDF/BDF/GDF/BrainVision/EEGLAB file, preloaded, events as annotations.
 
     FIF tag chains are checked for loops first (``bci.io.fif_scan``), EDF and BDF for
     truncation (``bci.io.edf_size``). EDF/BDF channel types are inferred from label
     prefixes (``"EEG Fpz"``, ``"EMG chin"``; MNE then drops the prefix from the name) and
-    default to eeg, as for PhysioNet's files. The returned Raw starts at sample 0.
+    default to eeg, as for PhysioNet's files. The returned Raw starts at sample 0; the
+    string is '' or, for an EDF/BDF whose last record is short, what was recovered.
     """
     has_events_file = False
+    recovered = ""
     if fmt == "FIF":
         check_fif_chain(path)
         raw = mne.io.read_raw_fif(path, preload=True, verbose=_VERBOSE)
@@ -105,14 +112,20 @@ def read_with_mne(path: Path, fmt: str) -> mne.io.BaseRaw:
             check_fif_chain(events_file)
             _add_events(raw, mne.read_events(events_file, verbose=_VERBOSE))
     elif fmt in ("EDF", "BDF"):
-        check_edf_size(path, fmt)
+        recovered = check_edf_size(path, fmt)
+        if recovered:
+            logger.warning("%s: %s", path.name, recovered)
         reader = mne.io.read_raw_edf if fmt == "EDF" else mne.io.read_raw_bdf
-        raw = reader(path, preload=True, infer_types=True, verbose=_VERBOSE)
+        with warnings.catch_warnings():
+            # The short last record is logged above, in one line that says what was read.
+            warnings.filterwarnings("ignore", "Number of records from the header")
+            raw = reader(path, preload=True, infer_types=True, verbose=_VERBOSE)
     elif fmt == "GDF":
         raw = mne.io.read_raw_gdf(path, preload=True, verbose=_VERBOSE)
     elif fmt == "BrainVision":
         raw = mne.io.read_raw_brainvision(path, preload=True, verbose=_VERBOSE)
     elif fmt == "EEGLAB":
+        check_mat_structure(path)  # scipy's reader can segfault on a damaged file
         raw = mne.io.read_raw_eeglab(path, preload=True, verbose=_VERBOSE)
     else:  # pragma: no cover - the caller dispatches only the formats above
         raise ValueError(f"not an MNE format: {fmt}")
@@ -120,7 +133,7 @@ def read_with_mne(path: Path, fmt: str) -> mne.io.BaseRaw:
         _add_stim_events(raw, fmt)
     if raw.n_times == 0 or len(raw.ch_names) == 0:
         raise ValueError("the file holds no samples")
-    return _start_at_first_sample(raw)
+    return _start_at_first_sample(raw), recovered
 
 
 def _start_at_first_sample(raw: mne.io.BaseRaw) -> mne.io.BaseRaw:

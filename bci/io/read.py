@@ -113,7 +113,9 @@ def read_streams(path: str | os.PathLike[str]) -> list[RecordedStream]:
     - Stim channels (BioSemi ``Status`` masked to its 16 trigger bits, ``STI 014``)
       become annotations when the file has none of its own.
     - EDF/BDF whose header declares more records than the file holds are refused
-      (``bci.io.edf_size``); MNE would read the intact records with a warning.
+      (``bci.io.edf_size``), unless only the last record is short: its complete
+      records are read, and ``recovered`` says so. XDF cut inside a chunk: the
+      complete chunks are read, and ``recovered`` says where the cut was.
     - Muse CSV: 256 Hz, ``Right AUX`` typed eeg (``bci.io.muse_csv``).
     - UCI MYO: distinct samples on a regular 200 Hz grid (``bci.io.myo_text``).
     - XDF: see ``bci.io.xdf``.
@@ -134,8 +136,8 @@ def read_streams(path: str | os.PathLike[str]) -> list[RecordedStream]:
             raw, first_time = read_myo_text(path)
             streams = [RecordedStream(name, "EMG", raw, first_time)]
         else:
-            raw = read_with_mne(path, fmt)
-            streams = [RecordedStream(name, stream_type(raw), raw, 0.0)]
+            raw, recovered = read_with_mne(path, fmt)
+            streams = [RecordedStream(name, stream_type(raw), raw, 0.0, recovered)]
     for stream in streams:
         warn_if_implausible_eeg_scale(stream.raw, path.name)
     # The stream read_recording would return leads, so streams[0] is "the" recording.

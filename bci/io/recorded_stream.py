@@ -28,12 +28,17 @@ class RecordedStream:
         the ``timestamps`` column for Muse CSV, the ``time`` column for UCI MYO text,
         0.0 for formats that carry none (FIF, EDF, BDF, GDF, BrainVision, EEGLAB). Kept
         here rather than in ``raw.info["meas_date"]``, which is a wall-clock date.
+    recovered : str
+        '' for an intact file; else one line saying what was read of a damaged one
+        (an XDF cut inside a chunk, an EDF/BDF whose last record is short): where the
+        cut was and how much was recovered.
     """
 
     name: str
     stype: str
     raw: mne.io.BaseRaw
     first_time: float
+    recovered: str = ""
 
 
 def _size(stream: RecordedStream) -> int:

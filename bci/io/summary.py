@@ -68,7 +68,8 @@ def summarize(path: str | os.PathLike[str]) -> dict[str, Any]:
         ``duration_s``: the span from the earliest first sample to the latest last one
         (the single stream's duration for one-stream formats). ``unit`` is that of the
         returned data: ``"V"`` for electrical channels, ``"AU"`` for values kept in their
-        own unit (XDF accelerometer, gyroscope...).
+        own unit (XDF accelerometer, gyroscope...). ``recovered``: '' for an intact file,
+        else one line saying where a damaged file was cut and how much was read.
 
     Raises
     ------
@@ -89,6 +90,7 @@ def summarize(path: str | os.PathLike[str]) -> dict[str, Any]:
         "streams": summaries,
         "events": {label: counts[label] for label in sorted(counts)},
         "duration_s": end - start,
+        "recovered": main.recovered,
     }
 
 
@@ -134,6 +136,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(line)
         lines.extend(f"    {group}" for group in _compact_channels(s["channels"]))
     events = summary["events"]
+    if summary.get("recovered"):
+        lines.append(f"  recovered: {summary['recovered']}")
     if events:
         listed = ", ".join(f"{label} ×{count}" for label, count in events.items())
         lines.append(f"  events ({sum(events.values())}): {listed}")

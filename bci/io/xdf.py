@@ -27,6 +27,7 @@ left off that stream (logged).
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from bci.errors import RecordingError
 from bci.io.muse_csv import marker_label
 from bci.io.recorded_stream import RecordedStream
 from bci.io.units import volts_per_unit
-from bci.io.xdf_scan import check_xdf_structure
+from bci.io.xdf_scan import check_xdf_structure, open_xdf
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +191,18 @@ def read_xdf_streams(path: Path) -> list[RecordedStream]:
         Corrupt chunk structure, or no non-empty regular-rate signal stream.
     """
     name = path.name
-    check_xdf_structure(path)
-    streams, _header = pyxdf.load_xdf(str(path))
+    scan = check_xdf_structure(path)
+    recovered = scan.describe()
+    if scan.cut_at is None:
+        streams, _header = pyxdf.load_xdf(str(path))
+    else:
+        # pyxdf raises on a chunk cut inside its header and may misread one cut in its
+        # content: hand it the complete chunks only.
+        with open_xdf(path) as f:
+            complete = io.BytesIO(f.read(scan.complete_bytes))
+        streams, _header = pyxdf.load_xdf(complete)
+    if recovered:
+        logger.warning("%s: %s", name, recovered)
     signals: list[tuple[RecordedStream, np.ndarray]] = []
     markers: list[tuple[np.ndarray, list[str]]] = []
     for stream in streams:
@@ -219,7 +230,8 @@ def read_xdf_streams(path: Path) -> list[RecordedStream]:
             )
             continue
         raw = _signal_raw(stream, s_name, stype, srate)
-        signals.append((RecordedStream(s_name, stype, raw, float(stamps[0])), stamps))
+        signals.append((RecordedStream(s_name, stype, raw, float(stamps[0]), recovered),
+                        stamps))
     if not signals:
         raise RecordingError(
             f"{name}: XDF holds no non-empty signal stream (only markers, empty or "

@@ -8,10 +8,12 @@ that are really there. The layout is the XDF 1.0 specification
 (https://github.com/sccn/xdf/wiki/Specifications): ``"XDF:"``, then chunks of
 [NumLengthBytes][Length][Tag][Content], Length counting Tag and Content.
 
-A file that ends inside its last chunk is the usual result of a recorder that stopped
-abruptly; pyxdf reads what precedes it, so that is accepted (and logged). Anything else
-that breaks the structure is refused: pyxdf would skip ahead to the next boundary chunk
-and silently leave a gap in the data.
+A file that ends inside a chunk (anywhere: its length field, its tag, its content) is
+the usual result of a recorder that stopped abruptly or a copy cut short; the scan says
+where the last complete chunk ends (:class:`XdfScan`), and the reader hands pyxdf only
+those bytes, so every complete chunk is read, nothing of the cut one (pyxdf itself raises
+on a file cut inside a chunk header). Anything else that breaks the structure is refused:
+pyxdf would skip ahead to the next boundary chunk and silently leave a gap in the data.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import gzip
 import logging
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree import ElementTree
@@ -40,6 +43,44 @@ _VALUE_BYTES = {
     "string": 2,
 }
 _MAX_HEADER_XML = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class XdfScan:
+    """What the chunk walk found.
+
+    Attributes
+    ----------
+    complete_bytes : int
+        Bytes up to the end of the last complete chunk (the whole file when uncut).
+    total_bytes : int
+        Bytes in the (decompressed) file.
+    n_chunks : int
+        Complete chunks.
+    cut_at : int or None
+        Offset of the chunk the file ends inside, None when it ends between chunks.
+    unfinished : tuple of int
+        Ids of streams with a header but no footer (the recorder did not stop cleanly).
+    """
+
+    complete_bytes: int
+    total_bytes: int
+    n_chunks: int
+    cut_at: int | None
+    unfinished: tuple[int, ...]
+
+    def describe(self) -> str:
+        """One line for a log and ``bci info``; '' for a complete, cleanly ended file."""
+        if self.cut_at is not None:
+            lost = self.total_bytes - self.complete_bytes
+            return (f"cut inside the chunk at byte {self.cut_at} (the file ends at "
+                    f"{self.total_bytes}): read the {self.n_chunks} complete chunks before "
+                    f"it, dropped the {lost} bytes of the cut one")
+        if self.unfinished:
+            return (f"ends without the footer of stream(s) "
+                    f"{', '.join(map(str, self.unfinished))} (the recorder stopped "
+                    f"abruptly): read all {self.n_chunks} chunks")
+        return ""
 
 
 class _Truncated(Exception):
@@ -88,16 +129,24 @@ def open_xdf(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def check_xdf_structure(path: Path) -> None:
-    """Raise RecordingError when the chunk structure of an XDF file is corrupt.
+def check_xdf_structure(path: Path) -> XdfScan:
+    """Walk the chunks of an XDF file; raise RecordingError when its structure is corrupt.
 
     Parameters
     ----------
     path : Path
         ``*.xdf`` or ``*.xdfz``.
+
+    Returns
+    -------
+    XdfScan
+        Where the complete chunks end, and whether (and where) the file was cut.
     """
     name = path.name
     layouts: dict[int, tuple[int, int]] = {}
+    footers: set[int] = set()
+    cut_at = None
+    complete = 4
     with open_xdf(path) as f:
         if f.read(4) != b"XDF:":
             raise RecordingError(f"{name}: not an XDF file (no 'XDF:' signature)")
@@ -155,14 +204,18 @@ def check_xdf_structure(path: Path) -> None:
                     # know it is there (only forward: a gzip file rewinds on a back seek).
                     f.seek(end - 1)
                     _read_exact(f, 1)
+                if tag == 6:
+                    footers.add(stream_id)
             except _Truncated:
-                logger.warning(
-                    "%s: the file ends inside a chunk (byte %d): a recording that stopped "
-                    "abruptly; reading the complete chunks before it",
-                    name,
-                    start,
-                )
+                cut_at = start
+                while f.read(1 << 20):  # to the end, for the size (gzip cannot seek there)
+                    pass
                 break
             n_chunks += 1
+            complete = end
+        total = f.tell()
     if n_chunks == 0:
-        raise RecordingError(f"{name}: XDF holds no chunks after its signature: re-record it")
+        raise RecordingError(f"{name}: XDF holds no complete chunk after its signature "
+                             f"(the file has {total} bytes): re-record it")
+    return XdfScan(complete_bytes=complete, total_bytes=total, n_chunks=n_chunks,
+                   cut_at=cut_at, unfinished=tuple(sorted(set(layouts) - footers)))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import time
 
-from bci.record.recorder import Recorder
+from bci.record.recorder import FSYNC_INTERVAL, Recorder
+from bci.record.xdf_writer import RecordError
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after S seconds (default: until Ctrl-C)")
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="seconds to wait for each stream to appear (default 10)")
+    parser.add_argument("--fsync", type=float, default=FSYNC_INTERVAL, metavar="S",
+                        help="seconds between fsyncs: a power cut loses at most S + 0.2 s "
+                             f"(default {FSYNC_INTERVAL:g}; 0: after every write)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace FILE.xdf if it exists")
     parser.add_argument("--json", action="store_true",
@@ -44,7 +49,8 @@ def _wait(recorder: Recorder, duration: float | None) -> None:
             return
         if now >= next_progress:
             next_progress += PROGRESS_INTERVAL
-            counts = ", ".join(f"{s.name}: {s.n_samples}" for s in recorder.stats)
+            counts = ", ".join(f"{s.name}: {s.n_samples}" + (" (gone)" if s.lost else "")
+                               for s in recorder.stats)
             logger.info("%.0f s, %.1f MB: %s", now - started, recorder.n_bytes / 1e6, counts)
         wait = 0.2 if duration is None else min(0.2, max(duration - (now - started), 0.0))
         time.sleep(wait)
@@ -64,8 +70,11 @@ def run(args: argparse.Namespace) -> int:
         ``RecordError`` for an unwritable or existing file, ``StreamError`` for a
         stream that does not appear within ``--timeout``; one line each.
     """
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        raise RecordError(f"--duration must be a positive, finite number of seconds, "
+                             f"got {args.duration}: leave it out to record until Ctrl-C")
     recorder = Recorder(args.out, args.stream, source_ids=args.source_id,
-                        timeout=args.timeout, overwrite=args.overwrite)
+                        timeout=args.timeout, overwrite=args.overwrite, fsync=args.fsync)
     recorder.start()
     logger.info("recording to %s; %s", args.out,
                 f"{args.duration:g} s" if args.duration is not None else "Ctrl-C stops")
@@ -78,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     for s in recorder.stats:
         rate = f"{s.n_samples / s.duration:.1f} Hz" if s.duration > 0 else "-"
         logger.info("%s: %d samples over %.1f s (%s)%s", s.name, s.n_samples, s.duration,
-                    rate, ", lost" if s.lost else "")
+                    rate, ", gone at the end" if s.lost else
+                    (f", {s.n_outages} outage(s)" if s.n_outages else ""))
     logger.info("wrote %s (%.1f MB)", args.out, recorder.n_bytes / 1e6)
     if args.json:
         sys.stdout.write(json.dumps(recorder.summary(), indent=2) + "\n")

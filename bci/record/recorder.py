@@ -17,9 +17,12 @@ string streams; a recorder must store exactly what the source sent, in its own t
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -38,7 +41,8 @@ from bci.record.xdf_writer import (
     encode_numeric,
     encode_strings,
 )
-from bci.stream.discovery import resolve_stream
+from bci.stream.discovery import describe_source, query_clauses, rank_candidates, resolve_stream
+from bci.stream.events import InletEvent
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,15 @@ BOUNDARY_INTERVAL = 10.0
 ANSWER_TIMEOUT_ALL = 2.0
 #: Most samples taken from one inlet per pull (a drain repeats pulls until it is empty).
 MAX_PULL = 1024
+#: Seconds between fsyncs by default (``--fsync``): with :data:`DRAIN_INTERVAL`, what a
+#: power cut can lose; a killed process loses only what was not yet drained.
+FSYNC_INTERVAL = 1.0
+#: Seconds without a sample after which a regular-rate stream's source counts as gone.
+GONE_AFTER = 1.0
+#: Seconds between reminders that a source is still gone.
+GONE_REMINDER = 10.0
+#: Seconds after which liblsl's resolver forgets a source that stopped answering.
+FORGET_AFTER = 3.0
 
 _FORMAT_NAMES = {pylsl.cf_float32: "float32", pylsl.cf_double64: "double64",
                  pylsl.cf_string: "string", pylsl.cf_int8: "int8", pylsl.cf_int16: "int16",
@@ -80,8 +93,14 @@ class StreamStats:
     offsets : list of (float, float)
         Clock offsets written: (collection time on the source's clock, offset).
     lost : bool
-        The source vanished and cannot be recovered (it had no ``source_id``);
-        the others keep being recorded.
+        The source is gone right now (nothing arrived for :data:`GONE_AFTER` seconds,
+        or liblsl no longer sees it); the recorder keeps looking for it and the others
+        keep being recorded.
+    n_outages : int
+        Times the source was gone and came back (the same or a new source answering the
+        same name and type), recorded into the same stream of the file.
+    uid : str
+        LSL uid of the outlet being recorded now.
     """
 
     stream_id: int
@@ -96,6 +115,8 @@ class StreamStats:
     last_time: float | None = None
     offsets: list[tuple[float, float]] = field(default_factory=list)
     lost: bool = False
+    n_outages: int = 0
+    uid: str = ""
 
     @property
     def duration(self) -> float:
@@ -109,7 +130,8 @@ class StreamStats:
         return {"name": self.name, "type": self.stype, "sfreq": self.sfreq,
                 "n_channels": self.n_channels, "channel_format": self.channel_format,
                 "source_id": self.source_id, "n_samples": self.n_samples,
-                "duration_s": round(self.duration, 3), "lost": self.lost}
+                "duration_s": round(self.duration, 3), "lost": self.lost,
+                "n_outages": self.n_outages}
 
 
 def _clock_offset(inlet: pylsl.StreamInlet, timeout: float) -> tuple[float, float] | None:
@@ -122,7 +144,7 @@ def _clock_offset(inlet: pylsl.StreamInlet, timeout: float) -> tuple[float, floa
 
 
 class _Track:
-    """One recorded stream: its inlet, receive buffer and counts."""
+    """One recorded stream: its inlet, receive buffer, counts and source watch."""
 
     def __init__(self, stream_id: int, inlet: pylsl.StreamInlet,
                  full: pylsl.StreamInfo) -> None:
@@ -132,18 +154,51 @@ class _Track:
         self.is_string = fmt == "string"
         self.stats = StreamStats(stream_id=stream_id, name=full.name(), stype=full.type(),
                                  sfreq=full.nominal_srate(), n_channels=full.channel_count(),
-                                 channel_format=fmt, source_id=full.source_id())
+                                 channel_format=fmt, source_id=full.source_id(),
+                                 uid=full.uid())
+        self.created_at = full.created_at()
         self.buffer = None
         if not self.is_string:
             # liblsl writes straight into this preallocated array (no Python lists).
             self.buffer = np.empty((MAX_PULL, full.channel_count()),
                                    dtype=NUMERIC_DTYPES[fmt])
+        # The same source again, or another with this stream's name and type (an
+        # amplifier app restarted under a new source_id): found by liblsl, no waiting.
+        same = " and ".join(query_clauses(full.name(), stype=full.type()))
+        self.predicate = (f"{query_clauses(source_id=full.source_id())[0]} or ({same})"
+                          if full.source_id() else same)
+        self.resolver: pylsl.ContinuousResolver | None = None
+        self.last_data = time.monotonic()
+        self.gone_since: float | None = None  # monotonic time of the last sample, if gone
+        self.next_reminder = 0.0
+        self.got_data = False  # in the last drain
+
+    def watch(self) -> None:
+        """Start liblsl's continuous resolution of this stream's query."""
+        if self.resolver is None:
+            self.resolver = pylsl.ContinuousResolver(pred=self.predicate,
+                                                     forget_after=FORGET_AFTER)
+
+    def visible(self) -> list[pylsl.StreamInfo]:
+        """Sources answering this stream's query now."""
+        return self.resolver.results() if self.resolver is not None else []
+
+    def compatible(self, info: pylsl.StreamInfo) -> str | None:
+        """Why ``info`` cannot continue this stream in the file (None: it can)."""
+        s = self.stats
+        fmt = _FORMAT_NAMES.get(info.channel_format(), "undefined")
+        if (info.channel_count(), fmt, info.nominal_srate()) != (s.n_channels,
+                                                                 s.channel_format, s.sfreq):
+            return (f"{info.channel_count()} {fmt} channels at {info.nominal_srate():g} Hz "
+                    f"instead of {s.n_channels} {s.channel_format} at {s.sfreq:g} Hz")
+        return None
 
     def pull(self) -> bytes | None:
         """Every sample waiting now (never blocks), as one encoded Samples chunk."""
         stats = self.stats
         pieces, stamp_pieces = [], []
-        while not stats.lost:
+        self.got_data = False
+        while self.inlet is not None:
             try:
                 if self.is_string:
                     # as_numpy: the raw bytes of each value exactly as sent, undecoded.
@@ -154,10 +209,10 @@ class _Track:
                         timeout=0.0, max_samples=MAX_PULL, dest_obj=self.buffer,
                         as_numpy=True)
             except LostError:
-                # Only a source without a source_id is lost for good (others recover).
-                stats.lost = True
-                logger.warning("stream '%s' was lost (its source has no source_id to "
-                               "recover it by); recording the others", stats.name)
+                # A source without a source_id: liblsl cannot recover it, the recorder's
+                # watch looks for it (or a replacement) by name and type.
+                self.inlet.close_stream()
+                self.inlet = None
                 break
             n = len(stamps)
             if n:
@@ -169,6 +224,7 @@ class _Track:
             return None
         stamps = np.concatenate(stamp_pieces)
         values = np.concatenate(pieces)
+        self.got_data = True
         stats.n_samples += stamps.shape[0]
         if stats.first_time is None:
             stats.first_time = float(stamps[0])
@@ -179,6 +235,8 @@ class _Track:
 
     def measure_offset(self, timeout: float) -> tuple[float, float] | None:
         """Measure, keep and return a clock offset (None when the source did not answer)."""
+        if self.inlet is None:
+            return None
         measured = _clock_offset(self.inlet, timeout)
         if measured is not None:
             self.stats.offsets.append(measured)
@@ -188,6 +246,12 @@ class _Track:
         if self.inlet is not None:
             self.inlet.close_stream()
             self.inlet = None
+        if self.resolver is not None:
+            # Freed now, not whenever the garbage collector gets to it (liblsl keeps
+            # querying the network until then); pylsl's destructor is its only close.
+            self.resolver.__del__()
+            self.resolver.obj = ctypes.c_void_p()  # liblsl deletes a null one as a no-op
+            self.resolver = None
 
 
 class Recorder:
@@ -215,6 +279,23 @@ class Recorder:
         With neither ``streams`` nor ``source_ids``: every stream on the network.
     overwrite : bool
         Replace an existing file instead of refusing to.
+    fsync : float
+        Seconds between fsyncs (0: after every drain). What the OS has not yet put on
+        the disk is what a power cut loses: at most ``fsync`` + :data:`DRAIN_INTERVAL`
+        seconds of data (a killed process loses at most :data:`DRAIN_INTERVAL`).
+
+    Notes
+    -----
+    A source that goes (nothing for :data:`GONE_AFTER` s from a regular-rate stream,
+    or liblsl no longer sees it) is logged at once, then every :data:`GONE_REMINDER`
+    s. When it, or another source with the stream's name and type (a restarted
+    amplifier app under a new source_id), answers again, it is recorded into the same
+    stream of the file: the outage shows as a gap in the timestamps, preceded by a
+    ClockOffset chunk measured on the new connection. A source with another channel
+    count, format or rate is refused (logged once) and the search goes on. What
+    happened is also in :meth:`take_events`; a failure (e.g. a full disk) ends the
+    recording thread without raising in the caller's: see :attr:`failed` and
+    :attr:`error`.
 
     Examples
     --------
@@ -226,7 +307,19 @@ class Recorder:
 
     def __init__(self, path: str | PathLike[str], streams: list[str] | None = None, *,
                  timeout: float = 10.0, source_ids: list[str] | None = None,
-                 overwrite: bool = False) -> None:
+                 overwrite: bool = False, fsync: float = FSYNC_INTERVAL) -> None:
+        if not (isinstance(fsync, int | float) and math.isfinite(fsync) and fsync >= 0):
+            raise RecordError(f"--fsync must be a finite number of seconds >= 0, got "
+                              f"{fsync}: e.g. 1 (the default) or 0 for every write")
+        if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
+            raise RecordError(f"--timeout must be a positive, finite number of seconds, "
+                              f"got {timeout}")
+        self.fsync = fsync
+        # Appended by the recording thread, taken by the caller's: a deque's append and
+        # popleft are atomic, so neither loses an event without a lock.
+        self._events: deque[InletEvent] = deque()
+        self._used: set[str] = set()  # uids recorded so far (a withdrawn one lingers)
+        self._refused: set[str] = set()
         self.path = Path(path)
         self.streams = list(streams or [])
         self.source_ids = list(source_ids or [])
@@ -251,6 +344,21 @@ class Recorder:
     def counts(self) -> dict[str, int]:
         """Samples written so far per stream name."""
         return {track.stats.name: track.stats.n_samples for track in self._tracks}
+
+    @property
+    def failed(self) -> bool:
+        """Whether the recording thread stopped on an error (read it while running)."""
+        return self.error is not None
+
+    def take_events(self) -> list[InletEvent]:
+        """What happened since the last call (sources gone, back, refused; a failure)."""
+        events = []
+        while self._events:
+            events.append(self._events.popleft())
+        return events
+
+    def _event(self, kind: str, message: str, **details: object) -> None:
+        self._events.append(InletEvent(kind, message, pylsl.local_clock(), details))
 
     @property
     def n_bytes(self) -> int:
@@ -388,6 +496,9 @@ class Recorder:
             self._loop()
         except BaseException as err:  # stored, re-raised by stop()
             self.error = err
+            self._event("record_failed", f"recording to {self.path} stopped: {err}",
+                        bytes=self.n_bytes)
+            logger.error("recording stopped: %s", err)
 
     def _drain(self, writer: XdfWriter) -> None:
         for track in self._tracks:
@@ -399,6 +510,10 @@ class Recorder:
         writer = self._writer
         next_offsets = time.monotonic() + CLOCK_INTERVAL
         next_boundary = time.monotonic() + BOUNDARY_INTERVAL
+        next_sync = time.monotonic() + self.fsync
+        for track in self._tracks:
+            track.watch()
+            self._used.add(track.stats.uid)
         # Sleep on the stop event between drains: one thread cannot block in several
         # inlets at once, and a timed wait costs no CPU (a spinning reader would starve
         # liblsl's own threads on two cores) while making each chunk a fifth of a second.
@@ -414,7 +529,92 @@ class Recorder:
             if now >= next_boundary:
                 next_boundary = now + BOUNDARY_INTERVAL
                 writer.boundary()
+            self._watch_sources(writer, now)
             writer.flush()
+            if now >= next_sync:
+                next_sync = now + self.fsync
+                writer.sync()
+
+    def _watch_sources(self, writer: XdfWriter, now: float) -> None:
+        """Notice sources that went, say so, and continue with one that came back."""
+        for track in self._tracks:
+            s = track.stats
+            if track.got_data:
+                track.last_data = now
+            visible = {i.uid(): i for i in track.visible()}
+            silent = now - track.last_data
+            gone = (track.inlet is None or (s.sfreq > 0 and silent > GONE_AFTER)
+                    or (track.resolver is not None and silent > FORGET_AFTER
+                        and s.uid not in visible))
+            if track.gone_since is None:
+                if not gone:
+                    continue
+                track.gone_since = track.last_data
+                track.next_reminder = now + GONE_REMINDER
+                s.lost = True
+                message = (f"stream '{s.name}': its source is gone (last sample "
+                           f"{silent:.1f} s ago); still recording the others, and looking "
+                           f"for it ({track.predicate})")
+                logger.warning("%s", message)
+                self._event("source_lost", message, stream=s.name, silent_s=silent)
+            elif track.got_data:  # liblsl reconnected the same source by itself
+                self._back(track, writer, now, "the same source", s.source_id)
+                continue
+            elif now >= track.next_reminder:
+                track.next_reminder = now + GONE_REMINDER
+                logger.warning("stream '%s': still gone, last sample %.0f s ago", s.name,
+                               silent)
+            self._replace(track, visible, writer, now)
+
+    def _replace(self, track: _Track, visible: dict[str, pylsl.StreamInfo],
+                 writer: XdfWriter, now: float) -> None:
+        s = track.stats
+        fresh = [i for uid, i in visible.items()
+                 if uid not in self._used and uid not in self._refused]
+        if track.inlet is not None and s.uid in visible:
+            # The old source still answers (silent, not gone): only a newer one replaces it.
+            fresh = [i for i in fresh if i.created_at() > track.created_at]
+        for info in rank_candidates(fresh, s.source_id):
+            problem = track.compatible(info)
+            if problem is not None:
+                self._refused.add(info.uid())
+                message = (f"stream '{s.name}': {describe_source(info)} refused: "
+                           f"{problem}; it would not fit the stream in the file")
+                logger.warning("%s", message)
+                self._event("source_refused", message, stream=s.name, uid=info.uid())
+                continue
+            try:
+                inlet, full = self._subscribe(info, 1.0)
+            except StreamError:
+                continue
+            old = track.inlet
+            track.inlet, track.created_at = inlet, full.created_at()
+            s.uid = full.uid()
+            self._used.add(s.uid)
+            if old is not None:
+                old.close_stream()
+            self._back(track, writer, now, f"a new source ({describe_source(full)})",
+                       full.source_id())
+            return
+
+    def _back(self, track: _Track, writer: XdfWriter, now: float, who: str,
+              source_id: str) -> None:
+        s = track.stats
+        outage = now - track.gone_since
+        track.gone_since = None
+        track.last_data = now
+        s.lost = False
+        s.n_outages += 1
+        # A clock offset measured on the new connection, before its samples: readers
+        # map the new source's clock with it (LabRecorder writes one per connection).
+        measured = track.measure_offset(1.0)
+        if measured is not None:
+            writer.clock_offset(s.stream_id, *measured)
+        message = (f"stream '{s.name}' is back after {outage:.1f} s: {who}; recording it "
+                   "into the same stream (the outage is a gap in its timestamps)")
+        logger.warning("%s", message)
+        self._event("source_replaced", message, stream=s.name, outage_s=outage, uid=s.uid,
+                    source_id=source_id)
 
     # -- stopping -------------------------------------------------------------------
 

@@ -101,6 +101,21 @@ def _reason(err: OSError) -> str:
     return (err.strerror or type(err).__name__).lower()
 
 
+def _sync_folder(folder: Path) -> bool:
+    """fsync a folder (its entries); False where the platform cannot (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        os.fsync(fd)
+        return True
+    except OSError:
+        return False  # some file systems refuse fsync on a folder: nothing more to do
+    finally:
+        os.close(fd)
+
+
 class XdfWriter:
     """Appends XDF chunks to a file; whole chunks reach the file on :meth:`flush`.
 
@@ -122,6 +137,8 @@ class XdfWriter:
         self.path = Path(path)
         self._pending: list[bytes] = []
         self.n_bytes = 0
+        self.failed: str | None = None  # the one-line reason once a write failed
+        self._dir_synced = False
         self._fd: int | None = self._create(overwrite)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S%z")
         header = ('<?xml version="1.0"?><info><version>1.0</version>'
@@ -186,7 +203,17 @@ class XdfWriter:
                                    + "".join(parts).encode("utf-8")))
 
     def flush(self) -> int:
-        """Write every queued chunk with one system call; return the bytes written."""
+        """Write every queued chunk with one system call; return the bytes written.
+
+        Raises
+        ------
+        RecordError
+            The write failed (a full disk, a removed drive). The file is cut back to
+            the end of the last complete chunk, so it stays readable, and the writer
+            takes nothing more: every later flush raises the same error.
+        """
+        if self.failed is not None:
+            raise RecordError(self.failed)
         if self._fd is None:
             raise RecordError(f"{self.path} is closed")
         if not self._pending:
@@ -199,18 +226,45 @@ class XdfWriter:
                 written = os.write(self._fd, data)
                 data = data[written:]
         except OSError as err:
-            raise RecordError(f"writing {self.path} failed: {_reason(err)}: free disk "
-                              "space or record elsewhere") from err
+            self.failed = (f"writing {self.path} failed: {_reason(err)}; the file holds "
+                           f"every complete chunk up to byte {self.n_bytes}: free disk "
+                           "space or record elsewhere")
+            try:
+                # A partial chunk at the end would be the only damage: cut it off.
+                os.ftruncate(self._fd, self.n_bytes)
+                os.lseek(self._fd, self.n_bytes, os.SEEK_SET)
+            except OSError:
+                pass  # readers stop at the cut chunk anyway (bci.io recovers the rest)
+            raise RecordError(self.failed) from err
         self.n_bytes += total
         return total
 
+    def sync(self) -> None:
+        """Ask the OS to put what was written on the disk (bounds a power cut's loss)."""
+        if self._fd is not None and self.failed is None:
+            try:
+                os.fsync(self._fd)
+                if not self._dir_synced:
+                    # A new file's name lives in its folder: sync that once too, or a
+                    # power cut can leave the data on disk with no file pointing at it.
+                    self._dir_synced = _sync_folder(self.path.parent)
+            except OSError as err:
+                raise RecordError(f"syncing {self.path} failed: {_reason(err)}: record "
+                                  "elsewhere") from err
+
     def close(self) -> None:
-        """Flush what is queued and close the file. Safe to call twice."""
+        """Flush what is queued and close the file. Safe to call twice.
+
+        After a failed write, closes without writing more.
+        """
         if self._fd is None:
             return
         try:
-            self.flush()
-            os.fsync(self._fd)  # a finished recording should survive a power cut too
+            if self.failed is None:
+                self.flush()
+                os.fsync(self._fd)  # a finished recording should survive a power cut too
+                if not self._dir_synced:
+                    self._dir_synced = _sync_folder(self.path.parent)
         finally:
             os.close(self._fd)
             self._fd = None

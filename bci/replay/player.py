@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 import numpy as np
@@ -61,10 +62,25 @@ class Player(Worker):
                  ) -> None:
         if not sources:
             raise ConfigError("nothing to replay: the recording has no signal stream")
-        if not speed > 0:
-            raise ConfigError(f"--speed must be a positive factor, got {speed}")
-        if chunk is not None and chunk < 1:
-            raise ConfigError(f"--chunk must be at least one sample, got {chunk}")
+        if not (math.isfinite(speed) and speed > 0):
+            raise ConfigError(f"--speed must be a positive, finite factor, got {speed}: "
+                              "use e.g. --speed 40 for a fast replay")
+        if chunk is not None:
+            shortest = min(s.n_times for s in sources)
+            if chunk < 1:
+                raise ConfigError(f"--chunk must be at least one sample, got {chunk}")
+            if chunk > shortest:
+                # One chunk longer than the file is due only after its last sample: a
+                # replay stopped before that (or --duration) would push nothing at all.
+                raise ConfigError(f"--chunk {chunk} is longer than the recording "
+                                  f"({shortest} samples): use at most {shortest}, or "
+                                  "leave --chunk out for about 10 ms per chunk")
+        if channel_format not in WIRE_DTYPES:
+            raise ConfigError(f"channel format '{channel_format}' cannot be replayed: use "
+                              + " or ".join(WIRE_DTYPES))
+        if not (math.isfinite(lead) and lead >= 0):
+            raise ConfigError(f"lead must be a non-negative, finite number of seconds, "
+                              f"got {lead}")
         super().__init__(f"bci-replay-{name or sources[0].name}")
         self.sources = sources
         self.speed = speed
