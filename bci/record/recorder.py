@@ -20,7 +20,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import math
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from bci.record.xdf_writer import (
 )
 from bci.stream.discovery import describe_source, query_clauses, rank_candidates, resolve_stream
 from bci.stream.events import InletEvent
+from bci.worker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ class _Track:
             self.resolver = None
 
 
-class Recorder:
+class Recorder(Worker):
     """Records LSL streams to an XDF file until stopped.
 
     One background thread per recording wakes every :data:`DRAIN_INTERVAL` seconds
@@ -325,13 +325,11 @@ class Recorder:
         self.source_ids = list(source_ids or [])
         self.timeout = timeout
         self.overwrite = overwrite
-        self.error: BaseException | None = None
+        super().__init__(f"bci-record-{Path(path).name}")
         self.started_at: float | None = None
         self._tracks: list[_Track] = []
         self._writer: XdfWriter | None = None
         self._bytes_written = 0  # once the file is closed
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- what is being recorded -----------------------------------------------------
 
@@ -482,16 +480,13 @@ class Recorder:
             logger.info("recording '%s' (%s, %d ch, %s, %s) source_id=%s", s.name, s.stype,
                         s.n_channels, f"{s.sfreq:g} Hz" if s.sfreq else "irregular",
                         s.channel_format, s.source_id)
-        self._stop.clear()
         self.started_at = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name=f"bci-record-{self.path.name}",
-                                        daemon=True)
-        self._thread.start()
-        return self
+        return super().start()
 
     # -- the recording thread -------------------------------------------------------
 
     def _run(self) -> None:
+        # Worker's lifecycle, plus an event a live session can read while decoding goes on.
         try:
             self._loop()
         except BaseException as err:  # stored, re-raised by stop()
@@ -618,25 +613,15 @@ class Recorder:
 
     # -- stopping -------------------------------------------------------------------
 
-    @property
-    def failed(self) -> bool:
-        """Whether the recording thread ended with an error (``stop()`` raises it)."""
-        return self.error is not None
-
-    def is_running(self) -> bool:
-        """Whether the recording thread is alive (False once stopped or failed)."""
-        return self._thread is not None and self._thread.is_alive()
-
     def stop(self) -> None:
         """Write what has arrived, the stream footers, close the file and the inlets.
 
         Re-raises an error of the recording thread (e.g. a full disk) after closing.
         Safe to call twice.
         """
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self.request_stop()
+        self.wait()
+        self._thread = None
         writer, self._writer = self._writer, None
         try:
             if writer is not None:
@@ -662,8 +647,4 @@ class Recorder:
             error, self.error = self.error, None
             raise error
 
-    def __enter__(self) -> Recorder:
-        return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -62,14 +62,21 @@ class RecorderSink:
         self.recorder.start()
 
     def write(self, step: Step) -> None:
-        """Tell the session once if the recording thread has failed."""
-        if self._failure_told or not self.recorder.failed:
-            return
-        self._failure_told = True
-        message = f"recording stopped: {self.recorder.error}"
-        logger.error("%s; decoding goes on", message)
-        if self._report is not None:
-            self._report(StatusEvent("recording_stopped", message))
+        """Pass on what the recorder saw (a source gone or back, a failure) as status
+        events; a failure is said once, and decoding goes on."""
+        for event in self.recorder.take_events():
+            if event.kind == "record_failed":
+                self._failure_told = True
+                logger.error("%s; decoding goes on", event.message)
+            if self._report is not None:
+                self._report(StatusEvent(f"recording_{event.kind}", event.message,
+                                         event.time))
+        if self.recorder.failed and not self._failure_told:
+            self._failure_told = True
+            message = f"recording stopped: {self.recorder.error}"
+            logger.error("%s; decoding goes on", message)
+            if self._report is not None:
+                self._report(StatusEvent("recording_stopped", message))
 
     def close(self) -> None:
         """Write the footers and close the file (re-raises a recording failure)."""

@@ -180,6 +180,8 @@ class Session(Worker):
                 self._deliver(Step(events=tuple(events), stop_index=self.pipeline.stop_index))
             return True
         events.extend(received.events)
+        for event in received.events:  # a replaced source, a clock jump: counted by kind
+            self.stats.count(f"{event.kind}_events")
         if received.chunk is not None and source.live:
             if self.stalled:
                 self.stalled = False

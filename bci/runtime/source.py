@@ -81,19 +81,19 @@ class LiveSource:
         return Input(chunk, markers, tuple(self.inlet.take_gaps()), events)
 
     def _source_events(self) -> tuple[StatusEvent, ...]:
-        # Inlets that report what happened to their source (a replacement, a clock
-        # jump) hand those reports over here.
+        # What happened to the sources (replaced, refused, clock jumps) since last time.
         events: list[StatusEvent] = []
         for inlet in (self.inlet, self.marker_inlet):
-            take = getattr(inlet, "take_events", None)
-            if take is not None:
-                events.extend(StatusEvent(e.kind, e.message, e.time) for e in take())
+            if inlet is not None:
+                events.extend(StatusEvent(e.kind, e.message, e.time)
+                              for e in inlet.take_events())
         return tuple(events)
 
     def counters(self) -> dict[str, int]:
         """Counts the inlet keeps that belong in the session's statistics."""
         out = {"reconnects": self.inlet.n_reconnects,
-               "duplicates_dropped": self.inlet.n_duplicates}
+               "duplicates_dropped": self.inlet.n_duplicates,
+               "source_outages": self.inlet.n_outages}
         if self.inlet.gap_detector is not None:
             out["backwards_timestamps"] = self.inlet.gap_detector.n_backwards
         return out

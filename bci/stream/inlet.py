@@ -195,8 +195,8 @@ class _Connection:
                     f"of {d.n_channels} at {d.sfreq:g} Hz")
         if full:
             new = StreamDescription.from_lsl(info)
-            if _speed(new) != d.speed:
-                return f"replay speed {_speed(new):g} instead of {d.speed:g}"
+            if new.speed != d.speed:
+                return f"replay speed {new.speed:g} instead of {d.speed:g}"
             if new.ch_names != d.ch_names:
                 changed = [f"{a}->{b}" for a, b in zip(d.ch_names, new.ch_names, strict=True)
                            if a != b]
