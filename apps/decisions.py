@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from .readers import DecisionState
-from .traces import TimedPlotWidget
+from .trace_items import TimedPlotWidget
 
 #: Seconds of decision history on screen.
 HISTORY_SECONDS = 30.0

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from .readers import DecisionReader, SignalReader
-from .traces import TimedPlotWidget
+from .trace_items import TimedPlotWidget
 
 #: Seconds between two updates of the text and the histogram.
 UPDATE_EVERY = 0.25

@@ -36,7 +36,8 @@ from .readers import (
     check_config_path,
 )
 from .spectrum import SpectrumPanel
-from .traces import TimedPlotWidget, TracesPanel
+from .trace_items import TimedPlotWidget
+from .traces import TracesPanel
 
 DEFAULT_DECISIONS = "bci-decisions"
 

@@ -22,7 +22,7 @@ from bci.pipeline.config import PipelineConfig
 from bci.stream.units import VOLTAGE_TYPES
 
 from .readers import SignalState
-from .traces import TimedPlotWidget, TraceItem
+from .trace_items import TimedPlotWidget, TraceItem
 
 #: Seconds between two spectrum updates.
 UPDATE_EVERY = 0.5

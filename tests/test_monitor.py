@@ -89,6 +89,32 @@ def _freeze(qtbot, window: MonitorWindow) -> None:
     window.traces.set_paused(True)
 
 
+def _on_screen(window: MonitorWindow, ring: str = "ring"):
+    """What the traces show: the frame, the polylines painted, and the samples (read
+    back from the reader's ring, raw or filtered) the frame was drawn from."""
+    traces, state = window.traces, window.signal_reader.state
+    frame = traces.frame
+    source = state.filtered_names if ring == "filtered" else state.description.ch_names
+    rows = np.array([source.index(n) for n in frame.names])
+    data, times, first = getattr(state, ring).span_rows(rows, frame.first, frame.stop)
+    assert first == frame.first and times.size == frame.stop - frame.first
+    painted = [v[:frame.x.size].copy() for v in traces.traces.views]
+    return frame, painted, times, data
+
+
+def _peaks(data: np.ndarray, ds: int) -> np.ndarray:
+    """Min then max of each bin of ds samples, then the samples after the last bin."""
+    if ds == 1:  # every sample drawn as it is
+        return data.copy()
+    n_bins = (data.shape[1] - 1) // ds  # the newest sample is never binned
+    body = data[:, :n_bins * ds].reshape(data.shape[0], n_bins, ds)
+    values = np.empty((data.shape[0], 2 * n_bins + data.shape[1] - n_bins * ds))
+    values[:, :2 * n_bins:2] = body.min(axis=2)
+    values[:, 1:2 * n_bins:2] = body.max(axis=2)
+    values[:, 2 * n_bins:] = data[:, n_bins * ds:]
+    return values
+
+
 def _sample_index(times: np.ndarray, player: Player, sfreq: float) -> np.ndarray:
     index = np.round((times - player.t0) * sfreq * player.speed).astype(int)
     # Each stamp is t0 + k / (sfreq * speed) plus LSL's clock correction, tens of µs on
@@ -107,15 +133,15 @@ def test_traces_hold_exactly_the_last_seconds_of_the_file(qtbot, r02, source_id)
         player.start()
         _wait_samples(qtbot, window, int(12 * r02.sfreq))
         _freeze(qtbot, window)
-        names, times, data = window.traces.plotted_data()
-        curves = window.traces.drawn_curves()
-        offsets, centres, gains = window.traces.display_transform()
-        ds = window.traces.bin_size
+        frame, curves, times, data = _on_screen(window)
+        names = window.traces.rows_on_screen
+        gains = np.array([window.traces.channel_gain(n) for n in names])
     finally:
         _close(window)
         player.stop()
+    ds, centres = frame.ds, frame.centres
     # All 64 channels on one page, in the stream's order.
-    assert names == list(r02.ch_names)
+    assert names == list(r02.ch_names) == list(frame.names)
     # The samples are the file's, bit for bit after the float32 microvolt round trip,
     # consecutive, and span the window's last 10 s (less under one bin at the left edge,
     # where bins align to multiples of the bin size).
@@ -127,18 +153,24 @@ def test_traces_hold_exactly_the_last_seconds_of_the_file(qtbot, r02, source_id)
     expected = round_trip(r02.data, scales, np.float32)[:, index]
     assert np.array_equal(data, expected)
     # What is drawn is that data's min/max per bin (then the newest samples one by one),
-    # scaled: y = offset + (value - centre) * gain, exactly.
+    # scaled: y = offset + (value - centre) * gain, exactly, with the channel's gain;
+    # row k's zero at -k.
     assert ds > 1  # 1600 samples over ~450 two-pixel columns: peak decimation is on
-    n_bins = index.size // ds
-    body = expected[:, :n_bins * ds].reshape(len(names), n_bins, ds)
-    values = np.empty((len(names), 2 * n_bins + index.size - n_bins * ds))
-    values[:, :2 * n_bins:2] = body.min(axis=2)
-    values[:, 1:2 * n_bins:2] = body.max(axis=2)
-    values[:, 2 * n_bins:] = expected[:, n_bins * ds:]
+    n_bins = (index.size - 1) // ds
+    assert frame.n_bins == n_bins and np.array_equal(frame.gains, gains)
+    offsets = -np.arange(len(names), dtype=float)
+    values = _peaks(expected, ds)
     drawn_y = np.clip((values - centres[:, None]) * gains[:, None] + offsets[:, None],
                       -len(names) - 1.0, 2.0)
     for row, curve in enumerate(curves):
-        assert np.array_equal(curve[:values.shape[1], 1], drawn_y[row])
+        assert np.array_equal(curve[:, 1], drawn_y[row])
+    # At the times of their samples (a bin's min at its first sample, its max at its
+    # middle one), relative to the newest sample: x = 0 is the newest sample.
+    at = np.concatenate([np.stack([index[:n_bins * ds:ds], index[ds // 2:n_bins * ds:ds]],
+                                  axis=1).ravel(), index[n_bins * ds:]])
+    assert np.array_equal(_sample_index(curves[0][:, 0] + frame.newest_time, player,
+                                        r02.sfreq), at)
+    assert curves[0][-1, 0] == 0.0 and frame.newest_time == times[-1]
     assert np.allclose(centres, expected.mean(axis=1), rtol=1e-9, atol=1e-15)
 
 
@@ -152,17 +184,18 @@ def test_markers_are_drawn_at_their_times(qtbot, r04, source_id):
         qtbot.waitUntil(lambda: window.marker_reader.status == "receiving", timeout=10000)
         player.start()
         _wait_samples(qtbot, window, int(13 * r04.sfreq))
-        qtbot.waitUntil(lambda: len(window.traces.drawn_markers()) >= 2, timeout=10000)
+        def drawn_markers() -> list[tuple[float, str]]:
+            return list(window.traces.frame.markers) if window.traces.frame else []
+
+        qtbot.waitUntil(lambda: len(drawn_markers()) >= 2, timeout=10000)
         _freeze(qtbot, window)
-        _, times, _ = window.traces.plotted_data()
-        t_ref = times[-1]
+        t_ref = window.traces.frame.newest_time
         expected = [(player.t0 + onset / SPEED, label) for onset, label in r04.markers]
         in_window = [(t, label) for t, label in expected if t_ref - 10.0 <= t <= t_ref]
         # A marker may reach the monitor a little after the samples around it; it is
         # drawn when it arrives, also on a paused view.
-        qtbot.waitUntil(lambda: len(window.traces.drawn_markers()) == len(in_window),
-                        timeout=5000)
-        drawn = window.traces.drawn_markers()
+        qtbot.waitUntil(lambda: len(drawn_markers()) == len(in_window), timeout=5000)
+        drawn = drawn_markers()
     finally:
         _close(window)
         player.stop()
@@ -324,7 +357,8 @@ def test_filtered_view_and_band_shading_follow_the_config(qtbot, r02, source_id)
         window.traces.set_mode("filtered")
         _wait_samples(qtbot, window, int(7 * r02.sfreq))
         _freeze(qtbot, window)
-        names, times, data = window.traces.plotted_data()
+        frame, curves, times, data = _on_screen(window, "filtered")
+        names = window.traces.rows_on_screen
         bands = window.spectrum.bands
     finally:
         _close(window)
@@ -337,7 +371,16 @@ def test_filtered_view_and_band_shading_follow_the_config(qtbot, r02, source_id)
     expected = chain(received)[:, index]
     assert names == list(r02.ch_names)
     # Filtered chunk by chunk in the reader: equal to one call on the whole signal.
-    assert np.allclose(data, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
+    tolerance = 1e-10 * np.abs(expected).max()
+    assert np.allclose(data, expected, rtol=0, atol=tolerance)
+    # And what is drawn is the envelope of exactly that, centred on its mean.
+    assert np.allclose(frame.centres, expected.mean(axis=1), rtol=0, atol=tolerance)
+    drawn_y = np.clip((_peaks(expected, frame.ds) - frame.centres[:, None])
+                      * frame.gains[:, None] - np.arange(len(names))[:, None],
+                      -len(names) - 1.0, 2.0)
+    for row, curve in enumerate(curves):
+        assert np.allclose(curve[:, 1], drawn_y[row], rtol=0,
+                           atol=tolerance * frame.gains[row])
 
 
 def test_stream_picker_lists_streams_that_appear_later(qtbot, source_id):
