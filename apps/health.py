@@ -103,6 +103,10 @@ class HealthPanel(QtWidgets.QWidget):
         self.p99_line.setVisible(False)
         layout.addWidget(self.plot, 1)
 
+    def due(self) -> bool:
+        """Whether :meth:`refresh` would update now (its numbers are worth computing)."""
+        return time.monotonic() >= self._next_update
+
     def refresh(self, signal: SignalReader | None, decisions: DecisionReader | None,
                 n_markers: int, fps: float, frame_p99_ms: float | None,
                 force: bool = False) -> bool:
