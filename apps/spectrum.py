@@ -11,6 +11,7 @@ else the pass band of its band-pass filter.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -79,6 +80,22 @@ def bands_of_interest(config: PipelineConfig | None
     return bands, lines
 
 
+def log_range(low: float, high: float, current: tuple[float, float] | None
+              ) -> tuple[float, float]:
+    """The power axis's range (log10): ``current`` while it holds ``low`` to ``high``
+    and is at most a decade and a half wider, else the span widened to half decades.
+
+    A range that moves with every update re-draws the axis, its ticks and its grid
+    (about 10 ms of painting, the monitor's longest frame) and makes the curves hard to
+    read; one in half-decade steps changes only when the spectrum does.
+    """
+    if current is not None:
+        if current[0] <= low and high <= current[1] and (
+                current[1] - current[0]) - (high - low) <= 1.5:
+            return current
+    return math.floor(low * 2.0) / 2.0, math.ceil(high * 2.0) / 2.0
+
+
 class SpectrumPanel(QtWidgets.QWidget):
     """Welch PSD of the channels on the traces panel, log scale, optional average."""
 
@@ -93,6 +110,8 @@ class SpectrumPanel(QtWidgets.QWidget):
         self._sfreq = 0.0
         self._voltage = True
         self._welch: RunningWelch | None = None
+        self._y_range: tuple[float, float] | None = None  # log10 power on screen
+        self._y_set: tuple[float, float] | None = None
         self._y_label = ""
         self._pens_for: tuple[int, bool] | None = None  # (curves, average) of the pens
         layout = QtWidgets.QVBoxLayout(self)
@@ -266,11 +285,13 @@ class SpectrumPanel(QtWidgets.QWidget):
             view[:, 1] = row
         self.average_curve.setData(freqs, mean)
         self.average_curve.setVisible(average)
-        low = float(np.percentile(logs, 1)) - 0.3
-        high = float(logs.max()) + 0.3
+        low, high = self._y_range = log_range(float(np.percentile(logs, 1)) - 0.3,
+                                              float(logs.max()) + 0.3, self._y_range)
         self.curves.set_bounds(QtCore.QRectF(0.0, low, fmax, high - low))
         self.curves.update()
-        self.plot.getPlotItem().setYRange(low, high, padding=0.0)
+        if self._y_set != self._y_range:
+            self._y_set = self._y_range
+            self.plot.getPlotItem().setYRange(low, high, padding=0.0)
         self.peak_label.setText(self._peak_text(freqs, mean))
 
     def _peak_text(self, freqs: np.ndarray, log_mean: np.ndarray) -> str:
