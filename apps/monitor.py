@@ -12,6 +12,7 @@ Run ``python -m bci_apps.monitor --help`` (or ``bci monitor --help``); the keys 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -123,6 +124,7 @@ class MonitorWindow(QtWidgets.QMainWindow):
         self._started = time.perf_counter()
         self._cpu_started = time.process_time()
         self.frames = 0
+        self._frame_times: collections.deque[float] = collections.deque(maxlen=120)
         if view not in ("raw", "filtered"):
             raise BciError(f"--view must be raw or filtered, got {view!r}")
         if view == "filtered" and config is None:
@@ -373,9 +375,15 @@ class MonitorWindow(QtWidgets.QMainWindow):
         if self.decision_reader is not None:
             if self.decision_reader.state.ring is not None:
                 self.decisions.refresh(self.decision_reader.state)
+        if drew:
+            self._frame_times.append(start)
         if self.health.due():  # a few times a second, not on every frame
-            elapsed = time.perf_counter() - self._started
-            fps = self.frames / elapsed if elapsed > 0 else 0.0
+            # The rate of the last frames (up to 2 s of them), not since the window
+            # opened: the seconds before the stream arrived drew nothing.
+            times = self._frame_times
+            fps = ((len(times) - 1) / (times[-1] - times[0])
+                   if len(times) > 1 and times[-1] > times[0]
+                   and start - times[-1] < 1.0 else 0.0)  # nothing drawn for 1 s: 0
             p99 = (float(np.percentile(self.frame_ms[-300:], 99)) if self.frame_ms
                    else None)
             self.health.refresh(reader, self.decision_reader,
