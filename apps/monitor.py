@@ -440,6 +440,11 @@ class MonitorWindow(QtWidgets.QMainWindow):
             "window_seconds": self.traces.window_seconds,
             "mode": self.traces.mode,
         }
+        drawn = self.traces.frame
+        if drawn is not None:  # what the last frame drew: how much painting it cost
+            out["traces"] = {"samples_on_screen": drawn.stop - drawn.first,
+                             "samples_per_bin": drawn.ds,
+                             "points_per_channel": int(drawn.x.size)}
         if self.health.snapshot is not None:
             out["health"] = dict(self.health.snapshot.__dict__)
         return out

@@ -450,6 +450,13 @@ def test_command_line_duration_screenshot_and_stats(qtbot, tmp_path, source_id):
     assert result["frames"] > 5 and result["fps"] > 2
     assert 0 < result["frame_ms"]["p50"] <= result["frame_ms"]["p99"]
     assert result["stream"] == name and result["channels_on_screen"] == 2
+    # The last frame: per bin of ds samples a min and a max, then the 1 to ds newest
+    # samples one by one (every sample when ds is 1).
+    drawn = result["traces"]
+    n, ds = drawn["samples_on_screen"], drawn["samples_per_bin"]
+    assert 0 < n <= 2500  # at most the 10 s window at 250 Hz
+    n_bins = (n - 1) // ds if ds > 1 else 0
+    assert drawn["points_per_channel"] == 2 * n_bins + n - n_bins * ds
     image = QtGui.QImage(str(shot))
     assert (image.width(), image.height()) == (1400, 900)
 
