@@ -378,10 +378,18 @@ def fit_scales(lows: np.ndarray, highs: np.ndarray, kinds: Sequence[str], scale:
 
 
 def markers_in_window(markers: Sequence[tuple[float, str]], newest_time: float,
-                      window: float) -> list[tuple[float, str]]:
-    """Markers (time, label) inside the window, at x = time - newest time."""
-    return [(t - newest_time, label) for t, label in markers
-            if -window <= t - newest_time <= 0.0]
+                      window: float, speed: float = 1.0) -> list[tuple[float, str]]:
+    """Markers (LSL time, label) inside the window, at x = (time - newest time) * speed.
+
+    ``speed`` is a sped-up replay's (the stream's ``speed``): x is in seconds of the
+    recording, as the samples are drawn.
+    """
+    shown = []
+    for t, label in markers:
+        x = (t - newest_time) * speed
+        if -window <= x <= 0.0:
+            shown.append((x, label))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -402,7 +410,7 @@ class TraceFrame:
     n_bins : int
         Complete bins drawn (then ``stop - first - n_bins * ds`` samples one by one).
     x : ndarray, shape (n_points,)
-        Seconds relative to the newest sample.
+        Seconds of signal relative to the newest sample: LSL seconds times ``speed``.
     y : ndarray, shape (n_rows, n_points)
         Stacked rows: ``offsets + (value - centres) * gains``, clipped.
     offsets, centres, gains : ndarray, shape (n_rows,)
@@ -410,7 +418,11 @@ class TraceFrame:
     window : float
         Seconds on screen.
     markers : tuple of (float, str)
-        Markers on screen: x (seconds relative to the newest sample) and label.
+        Markers on screen: x (as the samples') and label.
+    speed : float
+        Replay speed of the stream (1 for hardware): a replay at ``--speed 8`` stamps
+        its samples 8 times closer together, and its 10 s window (in samples) spans
+        1.25 s of LSL time; x is scaled back so that it shows 10 s of the recording.
     """
 
     names: tuple[str, ...]
@@ -426,15 +438,18 @@ class TraceFrame:
     gains: np.ndarray
     window: float
     markers: tuple[tuple[float, str], ...] = ()
+    speed: float = 1.0
 
 
 def compose_frame(envelope: Envelope, names: Sequence[str], gains: np.ndarray,
                   window: float, remove_dc: bool = True,
-                  markers: Sequence[tuple[float, str]] = ()) -> TraceFrame:
+                  markers: Sequence[tuple[float, str]] = (),
+                  speed: float = 1.0) -> TraceFrame:
     """The frame an envelope draws with these gains (rows per SI unit).
 
     ``remove_dc`` centres each row on its mean over the window (amplifiers send large
-    offsets); ``markers`` are (LSL time, label) pairs, those inside the window are kept.
+    offsets); ``markers`` are (LSL time, label) pairs, those inside the window are kept;
+    ``speed`` is the stream's replay speed (x in seconds of the recording).
     """
     times, values = envelope.points()
     t_ref = envelope.newest_time
@@ -442,7 +457,8 @@ def compose_frame(envelope: Envelope, names: Sequence[str], gains: np.ndarray,
     gains = np.asarray(gains, dtype=np.float64)
     return TraceFrame(
         names=tuple(names), newest_time=t_ref, first=envelope.first, stop=envelope.stop,
-        ds=envelope.ds, n_bins=envelope.next_bin - envelope.first_bin, x=times - t_ref,
+        ds=envelope.ds, n_bins=envelope.next_bin - envelope.first_bin,
+        x=(times - t_ref) * speed,
         y=stack_rows(values, centres, gains), offsets=row_offsets(len(names)),
         centres=centres, gains=gains, window=window,
-        markers=tuple(markers_in_window(markers, t_ref, window)))
+        markers=tuple(markers_in_window(markers, t_ref, window, speed)), speed=speed)

@@ -49,6 +49,13 @@ from .trace_math import (
 )
 
 
+def time_label(speed: float) -> str:
+    """The time axis's title (a sped-up replay says so: x is in its recording's time)."""
+    if speed == 1.0:
+        return "time (s, 0 = newest sample)"
+    return f"time (s of the recording, replayed ×{speed:g}; 0 = newest sample)"
+
+
 class TracesPanel(QtWidgets.QWidget):
     """Stacked traces of one stream, raw or filtered, with markers.
 
@@ -94,6 +101,7 @@ class TracesPanel(QtWidgets.QWidget):
         self._marker_colours: dict[str, QtGui.QColor] = {}
         self._view_range: tuple[float, float] | None = None
         self._markers_shown = False
+        self._speed = 1.0  # a sped-up replay's: x in seconds of the recording
         self._build()
 
     # -- layout ------------------------------------------------------------------------
@@ -182,7 +190,7 @@ class TracesPanel(QtWidgets.QWidget):
         item.setMenuEnabled(False)
         item.enableAutoRange(False)
         item.showGrid(x=True, y=False, alpha=0.15)
-        item.setLabel("bottom", "time (s, 0 = newest sample)")
+        item.setLabel("bottom", time_label(1.0))
         font = QtGui.QFont()
         font.setPointSize(7)
         self.left_axis = item.getAxis("left")
@@ -525,9 +533,10 @@ class TracesPanel(QtWidgets.QWidget):
         """
         self._markers = markers
         if self._frame is not None:
-            self._frame = dataclasses.replace(self._frame, markers=tuple(markers_in_window(
-                [(m.time, m.label) for m in markers], self._frame.newest_time,
-                self._frame.window)))
+            frame = self._frame
+            self._frame = dataclasses.replace(frame, markers=tuple(markers_in_window(
+                [(m.time, m.label) for m in markers], frame.newest_time, frame.window,
+                frame.speed)))
             self._paint_markers()
 
     def refresh(self, state: SignalState) -> bool:
@@ -573,6 +582,9 @@ class TracesPanel(QtWidgets.QWidget):
             self.show_message("waiting for samples…")
             return False
         self._names_drawn = list(names)
+        if state.speed != self._speed:
+            self._speed = state.speed
+            self.plot.getPlotItem().setLabel("bottom", time_label(state.speed))
         if self._auto_pending:
             held = (envelope.next_bin - envelope.first_bin) * ds + envelope.tail_times.size
             if held >= min(1.0, self._window * 0.5) * state.description.sfreq:
@@ -600,7 +612,7 @@ class TracesPanel(QtWidgets.QWidget):
         self.show_message("")
         gains = np.array([self.channel_gain(name) for name in names])
         frame = compose_frame(envelope, names, gains, self._window, self._remove_dc,
-                              [(m.time, m.label) for m in self._markers])
+                              [(m.time, m.label) for m in self._markers], self._speed)
         self._frame = frame
         self.traces.allocate(n_rows, max(envelope.max_points(), frame.x.size))
         self.traces.write_rows(frame.x, frame.y)

@@ -165,11 +165,14 @@ def test_traces_hold_exactly_the_last_seconds_of_the_file(qtbot, r02, source_id)
     for row, curve in enumerate(curves):
         assert np.array_equal(curve[:, 1], drawn_y[row])
     # At the times of their samples (a bin's min at its first sample, its max at its
-    # middle one), relative to the newest sample: x = 0 is the newest sample.
+    # middle one), relative to the newest sample: x = 0 is the newest sample, and x is
+    # in seconds of the recording (LSL seconds times the replay's speed).
+    assert frame.speed == SPEED
     at = np.concatenate([np.stack([index[:n_bins * ds:ds], index[ds // 2:n_bins * ds:ds]],
                                   axis=1).ravel(), index[n_bins * ds:]])
-    assert np.array_equal(_sample_index(curves[0][:, 0] + frame.newest_time, player,
-                                        r02.sfreq), at)
+    assert np.array_equal(_sample_index(curves[0][:, 0] / SPEED + frame.newest_time,
+                                        player, r02.sfreq), at)
+    assert curves[0][0, 0] >= -10.0  # the 10 s window of the recording fills the plot
     assert curves[0][-1, 0] == 0.0 and frame.newest_time == times[-1]
     assert np.allclose(centres, expected.mean(axis=1), rtol=1e-9, atol=1e-15)
 
@@ -191,7 +194,9 @@ def test_markers_are_drawn_at_their_times(qtbot, r04, source_id):
         _freeze(qtbot, window)
         t_ref = window.traces.frame.newest_time
         expected = [(player.t0 + onset / SPEED, label) for onset, label in r04.markers]
-        in_window = [(t, label) for t, label in expected if t_ref - 10.0 <= t <= t_ref]
+        # The 10 s window is 10 s of the recording: 10 / SPEED s of LSL time.
+        in_window = [(t, label) for t, label in expected
+                     if t_ref - 10.0 / SPEED <= t <= t_ref]
         # A marker may reach the monitor a little after the samples around it; it is
         # drawn when it arrives, also on a paused view.
         qtbot.waitUntil(lambda: len(drawn_markers()) == len(in_window), timeout=5000)
@@ -202,7 +207,7 @@ def test_markers_are_drawn_at_their_times(qtbot, r04, source_id):
     assert len(in_window) >= 2
     assert [label for _, label in drawn] == [label for _, label in in_window]
     for (x, _), (t, _) in zip(drawn, in_window, strict=True):
-        assert x + t_ref == pytest.approx(t, abs=1e-3)
+        assert x / SPEED + t_ref == pytest.approx(t, abs=1e-3)
     assert {label for _, label in drawn} <= {"T0", "T1", "T2"}
 
 

@@ -219,3 +219,17 @@ def test_format_si():
     assert format_si(2.5e-3, "V") == "2.5 mV"
     assert format_si(1500.0, "") == "1.5 k"
     assert format_si(0.0, "V") == "0 V"
+
+
+def test_a_sped_up_replay_is_drawn_in_seconds_of_the_recording():
+    speed = 8.0
+    data, _ = _signal(1, 4000, seed=7)
+    times = T0 + np.arange(4000) / (SFREQ * speed)  # stamped 8 times closer together
+    envelope, _, _ = _chunked(data, times, [80], 4, 2000)  # 2 s of the recording
+    markers = [(times[-1] - 1.5 / speed, "T1"), (times[-1] - 2.5 / speed, "gone")]
+    frame = compose_frame(envelope, ["a"], np.ones(1), 2.0, markers=markers, speed=speed)
+    index = np.arange(frame.first, frame.stop)
+    # The oldest bin starts where its sample is in the recording: -2 s .. 0.
+    assert frame.x[0] == pytest.approx((index[0] - index[-1]) / SFREQ, abs=1e-9)
+    assert -2.0 <= frame.x[0] and frame.x[-1] == 0.0
+    assert frame.markers == ((pytest.approx(-1.5), "T1"),)
