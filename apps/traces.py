@@ -586,8 +586,7 @@ class TracesPanel(QtWidgets.QWidget):
             self._speed = state.speed
             self.plot.getPlotItem().setLabel("bottom", time_label(state.speed))
         if self._auto_pending:
-            held = (envelope.next_bin - envelope.first_bin) * ds + envelope.tail_times.size
-            if held >= min(1.0, self._window * 0.5) * state.description.sfreq:
+            if envelope.n_samples >= min(1.0, self._window * 0.5) * state.description.sfreq:
                 self._auto_pending = False
                 self.auto_scale()
                 return True  # auto_scale drew
