@@ -82,18 +82,21 @@ def bands_of_interest(config: PipelineConfig | None
 
 def log_range(low: float, high: float, current: tuple[float, float] | None
               ) -> tuple[float, float]:
-    """The power axis's range (log10): ``current`` while it holds ``low`` to ``high``
-    and is at most a decade and a half wider, else the span widened to half decades.
+    """The power axis's range (log10) for curves from ``low`` to ``high``.
 
-    A range that moves with every update re-draws the axis, its ticks and its grid
-    (about 10 ms of painting, the monitor's longest frame) and makes the curves hard to
-    read; one in half-decade steps changes only when the spectrum does.
+    In half decades, and ``current`` kept while it holds the curves and is at most a
+    decade and a half wider than they are; widened to hold them when they leave it.
+    A range that moved with every update re-drew the axis, its ticks and its grid
+    (about 10 ms of painting, the monitor's longest frame) and made the curves hard to
+    read; this one changes only when the spectrum does.
     """
-    if current is not None:
-        if current[0] <= low and high <= current[1] and (
-                current[1] - current[0]) - (high - low) <= 1.5:
-            return current
-    return math.floor(low * 2.0) / 2.0, math.ceil(high * 2.0) / 2.0
+    fitted = math.floor(low * 2.0) / 2.0, math.ceil(high * 2.0) / 2.0
+    if current is None:
+        return fitted
+    wider = min(current[0], fitted[0]), max(current[1], fitted[1])
+    if (wider[1] - wider[0]) - (high - low) <= 1.5:
+        return wider  # equal to current while the curves stay inside it
+    return fitted
 
 
 class SpectrumPanel(QtWidgets.QWidget):

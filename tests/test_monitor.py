@@ -550,3 +550,20 @@ def test_keys_mouse_and_paging(qtbot, source_id):
         _close(window)
         outlet.close()
 
+
+
+def test_spectrum_power_axis_moves_in_half_decades_only_when_needed():
+    from bci_apps.spectrum import log_range
+
+    rng = np.random.default_rng(0)
+    current, changes = None, 0
+    for _ in range(200):  # a spectrum wobbling by +-0.2 decades around 1..1000 µV²/Hz
+        low, high = 0.0 + rng.uniform(-0.2, 0.2), 3.0 + rng.uniform(-0.2, 0.2)
+        new = log_range(low, high, current)
+        assert new[0] <= low and high <= new[1]  # the curves are always on the plot
+        assert (new[0] * 2).is_integer() and (new[1] * 2).is_integer()
+        changes += new != current
+        current = new
+    assert changes <= 3  # set a few times, not on every update
+    # Much quieter now (3 decades less): the axis follows instead of squashing it.
+    assert log_range(-3.0, -1.0, current) == (-3.0, -1.0)
