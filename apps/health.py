@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from .readers import DecisionReader, SignalReader
-from .traces import TimedPlotWidget
+from .trace_items import TimedPlotWidget
 
 #: Seconds between two updates of the text and the histogram.
 UPDATE_EVERY = 0.25
@@ -102,6 +102,10 @@ class HealthPanel(QtWidgets.QWidget):
         self.budget_line.setVisible(False)
         self.p99_line.setVisible(False)
         layout.addWidget(self.plot, 1)
+
+    def due(self) -> bool:
+        """Whether :meth:`refresh` would update now (its numbers are worth computing)."""
+        return time.monotonic() >= self._next_update
 
     def refresh(self, signal: SignalReader | None, decisions: DecisionReader | None,
                 n_markers: int, fps: float, frame_p99_ms: float | None,

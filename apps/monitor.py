@@ -2,7 +2,7 @@
 
 Threads: every LSL call runs on the reader threads of :mod:`.readers` (signal, markers,
 decisions, discovery); the Qt thread reads snapshots of their ring buffers on a timer
-(30 frames per second by default) and never blocks on the network or runs the
+(60 frames per second by default) and never blocks on the network or runs the
 pipeline. Closing the window stops and joins every reader, which close their inlets.
 
 Run ``bci monitor --help``; the keys are in ``docs/monitor.md`` and behind F1.
@@ -11,6 +11,7 @@ Run ``bci monitor --help``; the keys are in ``docs/monitor.md`` and behind F1.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import sys
 import threading
@@ -34,7 +35,8 @@ from .readers import (
     check_config_path,
 )
 from .spectrum import SpectrumPanel
-from .traces import TimedPlotWidget, TracesPanel
+from .trace_items import TimedPlotWidget
+from .traces import TracesPanel
 
 DEFAULT_DECISIONS = "bci-decisions"
 
@@ -69,7 +71,8 @@ class MonitorWindow(QtWidgets.QMainWindow):
     config : PipelineConfig or None
         The pipeline whose filters make the "filtered" view and whose bands are shaded.
     fps : float
-        Frames per second the timer aims at.
+        Frames per second the timer aims at (at least: its period is rounded down to
+        whole milliseconds, 16 ms for 60).
     window_seconds : float
         Initial time window of the traces.
     discover : bool
@@ -88,7 +91,7 @@ class MonitorWindow(QtWidgets.QMainWindow):
 
     def __init__(self, stream: str | None = None, *, source_id: str | None = None,
                  markers: str | None = None, decisions: str | None = DEFAULT_DECISIONS,
-                 config: PipelineConfig | None = None, fps: float = 30.0,
+                 config: PipelineConfig | None = None, fps: float = 60.0,
                  window_seconds: float = 10.0, discover: bool = True,
                  discovery_interval: float = 3.0, view: str = "raw",
                  screenshot: str | Path | None = None) -> None:
@@ -120,6 +123,7 @@ class MonitorWindow(QtWidgets.QMainWindow):
         self._started = time.perf_counter()
         self._cpu_started = time.process_time()
         self.frames = 0
+        self._frame_times: collections.deque[float] = collections.deque(maxlen=120)
         if view not in ("raw", "filtered"):
             raise BciError(f"--view must be raw or filtered, got {view!r}")
         if view == "filtered" and config is None:
@@ -137,7 +141,8 @@ class MonitorWindow(QtWidgets.QMainWindow):
         self.timer = QtCore.QTimer(self)
         self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.tick)
-        self.timer.start(max(int(round(1000.0 / self.fps_target)), 1))
+        # Rounded down: a 17 ms period would cap 60 fps at 58.8.
+        self.timer.start(max(int(1000.0 / self.fps_target), 1))
 
     # -- layout ------------------------------------------------------------------------
 
@@ -369,12 +374,20 @@ class MonitorWindow(QtWidgets.QMainWindow):
         if self.decision_reader is not None:
             if self.decision_reader.state.ring is not None:
                 self.decisions.refresh(self.decision_reader.state)
-        elapsed = time.perf_counter() - self._started
-        fps = self.frames / elapsed if elapsed > 0 else 0.0
-        p99 = float(np.percentile(self.frame_ms[-300:], 99)) if self.frame_ms else None
-        if self.health.refresh(reader, self.decision_reader,
-                               self.marker_reader.n_markers if self.marker_reader else 0,
-                               fps, p99):
+        if drew:
+            self._frame_times.append(start)
+        if self.health.due():  # a few times a second, not on every frame
+            # The rate of the last frames (up to 2 s of them), not since the window
+            # opened: the seconds before the stream arrived drew nothing.
+            times = self._frame_times
+            fps = ((len(times) - 1) / (times[-1] - times[0])
+                   if len(times) > 1 and times[-1] > times[0]
+                   and start - times[-1] < 1.0 else 0.0)  # nothing drawn for 1 s: 0
+            p99 = (float(np.percentile(self.frame_ms[-300:], 99)) if self.frame_ms
+                   else None)
+            self.health.refresh(reader, self.decision_reader,
+                                self.marker_reader.n_markers if self.marker_reader else 0,
+                                fps, p99)
             self._update_status()
         if drew:
             self.frames += 1
@@ -426,6 +439,11 @@ class MonitorWindow(QtWidgets.QMainWindow):
             "window_seconds": self.traces.window_seconds,
             "mode": self.traces.mode,
         }
+        drawn = self.traces.frame
+        if drawn is not None:  # what the last frame drew: how much painting it cost
+            out["traces"] = {"samples_on_screen": drawn.stop - drawn.first,
+                             "samples_per_bin": drawn.ds,
+                             "points_per_channel": int(drawn.x.size)}
         if self.health.snapshot is not None:
             out["health"] = dict(self.health.snapshot.__dict__)
         return out
@@ -494,9 +512,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the network)")
     parser.add_argument("--markers", default=None, metavar="M",
                         help="marker stream (default: N-markers)")
-    parser.add_argument("--decisions", default=DEFAULT_DECISIONS, metavar="P",
-                        help="decision stream of 'bci live' (default bci-decisions; "
-                             "'none' for none)")
+    parser.add_argument("--decisions", default=None, metavar="P",
+                        help="decision stream of 'bci live' (default STREAM-decisions, as "
+                             "bci live names it; bci-decisions without --stream; 'none')")
     parser.add_argument("--config", default=None, metavar="CONFIG.toml|MODEL",
                         help="pipeline whose filters make the 'filtered' view and whose "
                              "bands are shaded in the spectrum")
@@ -511,8 +529,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(needs --config); F toggles")
     parser.add_argument("--window", type=float, default=10.0, metavar="S",
                         help="time window of the traces, 1-30 s (default 10)")
-    parser.add_argument("--fps", type=float, default=30.0,
-                        help="frames per second to aim at (default 30)")
+    parser.add_argument("--fps", type=float, default=60.0,
+                        help="frames per second to aim at (default 60)")
     parser.add_argument("--size", default="1600x1000", metavar="WxH",
                         help="window size in pixels (default 1600x1000)")
 
@@ -554,7 +572,9 @@ def run(args: argparse.Namespace) -> int:
         raise BciError(f"--screenshot {args.screenshot}: give a file name ending in .png")
     size = _parse_size(args.size)
     config = check_config_path(args.config) if args.config else None
-    decisions = None if (args.decisions or "").lower() in ("", "none") else args.decisions
+    # `bci live --stream N` publishes N-decisions by default: watch that one.
+    wanted = args.decisions or (f"{args.stream}-decisions" if args.stream else DEFAULT_DECISIONS)
+    decisions = None if wanted.lower() == "none" else wanted
     if QtWidgets.QApplication.instance() is None:
         QtCore.qInstallMessageHandler(_qt_messages)
         pg.mkQApp("bci monitor")

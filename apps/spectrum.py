@@ -1,8 +1,9 @@
 """The spectrum panel: Welch power spectral density of the last seconds, per channel.
 
-Welch's method (:func:`scipy.signal.welch`) over the newest few seconds of the channels
-on screen, recomputed twice per second (a spectrum changes slowly; computing it
-every frame would cost more than drawing the traces), drawn on a log power axis. With a
+Welch's method over the newest few seconds of the channels on screen, updated twice per
+second (a spectrum changes slowly) by :class:`~.running_welch.RunningWelch`, which
+computes each segment's periodogram once (1 ms per update at 64 channels x 1 kHz,
+against 11 ms for :func:`scipy.signal.welch` from scratch), drawn on a log power axis. With a
 pipeline loaded, the band it cares about is shaded: the decoder's bands (band power,
 filter-bank CSP), its band-ratio numerator and denominator, or SSVEP target frequencies,
 else the pass band of its band-pass filter.
@@ -10,19 +11,20 @@ else the pass band of its band-pass filter.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
-from scipy.signal import welch
 
 from bci.pipeline.config import PipelineConfig
 from bci.stream.units import VOLTAGE_TYPES
 
 from .readers import SignalState
-from .traces import TimedPlotWidget, TraceItem
+from .running_welch import RunningWelch
+from .trace_items import TimedPlotWidget, TraceItem
 
 #: Seconds between two spectrum updates.
 UPDATE_EVERY = 0.5
@@ -78,6 +80,25 @@ def bands_of_interest(config: PipelineConfig | None
     return bands, lines
 
 
+def log_range(low: float, high: float, current: tuple[float, float] | None
+              ) -> tuple[float, float]:
+    """The power axis's range (log10) for curves from ``low`` to ``high``.
+
+    In half decades, and ``current`` kept while it holds the curves and is at most a
+    decade and a half wider than they are; widened to hold them when they leave it.
+    A range that moved with every update re-drew the axis, its ticks and its grid
+    (about 10 ms of painting, the monitor's longest frame) and made the curves hard to
+    read; this one changes only when the spectrum does.
+    """
+    fitted = math.floor(low * 2.0) / 2.0, math.ceil(high * 2.0) / 2.0
+    if current is None:
+        return fitted
+    wider = min(current[0], fitted[0]), max(current[1], fitted[1])
+    if (wider[1] - wider[0]) - (high - low) <= 1.5:
+        return wider  # equal to current while the curves stay inside it
+    return fitted
+
+
 class SpectrumPanel(QtWidgets.QWidget):
     """Welch PSD of the channels on the traces panel, log scale, optional average."""
 
@@ -91,6 +112,11 @@ class SpectrumPanel(QtWidgets.QWidget):
         self._lines: list[pg.InfiniteLine] = []
         self._sfreq = 0.0
         self._voltage = True
+        self._welch: RunningWelch | None = None
+        self._y_range: tuple[float, float] | None = None  # log10 power on screen
+        self._y_set: tuple[float, float] | None = None
+        self._y_label = ""
+        self._pens_for: tuple[int, bool] | None = None  # (curves, average) of the pens
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
@@ -201,18 +227,26 @@ class SpectrumPanel(QtWidgets.QWidget):
             self._set_range()
         types = dict(zip(d.ch_names, d.ch_types, strict=True))
         self._voltage = all(types.get(n) in VOLTAGE_TYPES for n in names)
-        self.plot.getPlotItem().setLabel(
-            "left", "PSD (µV²/Hz)" if self._voltage else "PSD (unit²/Hz)")
+        label = "PSD (µV²/Hz)" if self._voltage else "PSD (unit²/Hz)"
+        if label != self._y_label:  # a label change re-lays the plot out: only on change
+            self._y_label = label
+            self.plot.getPlotItem().setLabel("left", label)
         n = int(round(self.seconds_spin.value() * d.sfreq))
-        rows = np.array([index[name] for name in names], dtype=np.intp)
-        data, _, _ = ring.latest_rows(rows, n)
-        if data.shape[1] < max(int(d.sfreq * 0.5), 8):
+        held = min(n, ring.n_written, ring.capacity)
+        if held < max(int(d.sfreq * 0.5), 8):
             return False  # under half a second: no meaningful spectrum yet
         # Segments of a quarter of the span, 1 to 4 s (1 to 0.25 Hz resolution), half
         # overlapping: 4 s gives 7 averaged segments, a steady curve at 1 Hz resolution.
-        seconds = min(max(data.shape[1] / d.sfreq / 4.0, 1.0), 4.0)
-        nperseg = min(data.shape[1], int(round(seconds * d.sfreq)))
-        freqs, psd = welch(data, fs=d.sfreq, nperseg=nperseg, axis=-1)
+        seconds = min(max(held / d.sfreq / 4.0, 1.0), 4.0)
+        nperseg = min(held, int(round(seconds * d.sfreq)))
+        key = (id(ring), tuple(names), nperseg, d.sfreq)
+        if self._welch is None or self._welch.key != key:
+            self._welch = RunningWelch(d.sfreq, nperseg, key)
+        rows = np.array([index[name] for name in names], dtype=np.intp)
+        psd = self._welch.update(ring, rows, held)
+        if psd is None:
+            return False
+        freqs = self._welch.freqs
         if self._voltage:
             psd = psd * 1e12  # V²/Hz -> µV²/Hz
         self._names, self._freqs, self._psd = list(names), freqs, psd
@@ -239,24 +273,28 @@ class SpectrumPanel(QtWidgets.QWidget):
         mean = np.log10(np.maximum(self._psd[:, shown].mean(axis=0), floor))
         average = self.average_check.isChecked()
         n = logs.shape[0]
-        pens = []
-        for k in range(n):
-            colour = pg.intColor(k, hues=max(n, 1), values=1, minValue=180,
-                                 alpha=60 if average else 220)
-            pen = pg.mkPen(colour, width=1)
-            pen.setCosmetic(True)
-            pens.append(pen)
-        self.curves.set_pens(pens)
+        if self._pens_for != (n, average):
+            pens = []
+            for k in range(n):
+                colour = pg.intColor(k, hues=max(n, 1), values=1, minValue=180,
+                                     alpha=60 if average else 220)
+                pen = pg.mkPen(colour, width=1)
+                pen.setCosmetic(True)
+                pens.append(pen)
+            self.curves.set_pens(pens)
+            self._pens_for = (n, average)
         for view, row in zip(self.curves.allocate(n, freqs.size), logs, strict=True):
             view[:, 0] = freqs
             view[:, 1] = row
         self.average_curve.setData(freqs, mean)
         self.average_curve.setVisible(average)
-        low = float(np.percentile(logs, 1)) - 0.3
-        high = float(logs.max()) + 0.3
+        low, high = self._y_range = log_range(float(np.percentile(logs, 1)) - 0.3,
+                                              float(logs.max()) + 0.3, self._y_range)
         self.curves.set_bounds(QtCore.QRectF(0.0, low, fmax, high - low))
         self.curves.update()
-        self.plot.getPlotItem().setYRange(low, high, padding=0.0)
+        if self._y_set != self._y_range:
+            self._y_set = self._y_range
+            self.plot.getPlotItem().setYRange(low, high, padding=0.0)
         self.peak_label.setText(self._peak_text(freqs, mean))
 
     def _peak_text(self, freqs: np.ndarray, log_mean: np.ndarray) -> str:

@@ -1,325 +1,59 @@
 """The traces panel: stacked channels on a shared time axis, with markers.
 
-Drawing 64 channels x 10 000 samples at 30 frames per second on two cores, in under half
-of one core, is the hard part of the monitor, so the panel does its own *peak*
-decimation and painting:
+The widget: its controls (pause, raw/filtered, window, channel types, pages, scales),
+its keys and mouse, and the frame loop's :meth:`TracesPanel.refresh`. What it draws is
+computed by :mod:`.trace_math` (the incremental min/max envelope, the stacking and
+scaling of rows, ticks, colours), without Qt; :mod:`.trace_items` paints it:
 
-* min/max per bin of ``ds`` samples, one bin per two pixel columns, with bins aligned to
-  the absolute sample index (:class:`Envelope`): a complete bin never changes, so each
-  frame reads and bins only the samples that arrived since the last frame, and the
-  envelope does not shimmer as it scrolls;
-* only the channels on screen are read from the ring (``RingBuffer.span_rows``);
-* each row is a preallocated ``QPolygonF`` whose memory numpy writes into directly,
-  drawn with one ``drawPolyline`` per row by a single :class:`TraceItem`; markers are
-  painted by one :class:`MarkerItem`; axes are cached as pixmaps.
+* only the channels on screen are read from the ring (``RingBuffer.span_rows``), and only
+  the samples that arrived since the last frame;
+* each frame is one :class:`~.trace_math.TraceFrame` (public as :attr:`TracesPanel.frame`:
+  the monitor's statistics report from it), written into preallocated polygons.
 
-Measured offscreen at 64 channels x 1 kHz x 10 s, 1400 px wide: pyqtgraph's own
+Measured offscreen at 64 channels x 1 kHz x 10 s, 1600 x 1000: pyqtgraph's own
 per-curve ``setDownsampling(auto=True, method="peak")`` + ``setClipToView(True)``
-reached 7-11 frames per second at about 60 ms of CPU per frame (``PlotDataItem.setData``
-recomputes bounds with ``nanmin``/``nanmax`` per curve, ``drawPath`` strokes each
-curve), one item with a ``connect`` array 11-20; this panel draws 30 frames per second
-at about 12 ms per frame, painting included (``bench/bench_monitor.py``). A min/max pair
-per column is what peak downsampling draws.
+reached 7-11 frames per second at about 60 ms of CPU per frame, one item with a
+``connect`` array 11-20; this panel draws 60 frames per second at about 5 ms per frame,
+painting included (``bench/bench_monitor.py``).
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import zlib
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph import functions as fn
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bci.stream import Marker, StreamDescription
 from bci.stream.ring import RingBuffer
-from bci.stream.units import VOLTAGE_TYPES
 
 from .readers import SignalState
-
-#: Trace colours per channel type (two shades, alternating row by row, so neighbouring
-#: rows are told apart at 256 channels).
-TYPE_COLOURS = {
-    "eeg": ((120, 190, 255), (80, 150, 230)),
-    "emg": ((255, 170, 90), (230, 130, 60)),
-    "eog": ((130, 230, 130), (90, 200, 90)),
-    "ecg": ((255, 110, 110), (220, 80, 80)),
-    "stim": ((200, 150, 255), (170, 120, 230)),
-}
-OTHER_COLOURS = ((200, 200, 200), (160, 160, 160))
-SELECTED_COLOUR = (255, 235, 80)
-
-#: Factor per key press or wheel notch when scaling.
-SCALE_STEP = 1.25
-
-
-def format_si(value: float, unit: str) -> str:
-    """``5e-05, 'V'`` -> ``'50 µV'``."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g} {unit}".strip()
-    for factor, prefix in ((1e-9, "n"), (1e-6, "µ"), (1e-3, "m"), (1.0, ""), (1e3, "k")):
-        if abs(value) < factor * 1000:
-            return f"{value / factor:.3g} {prefix}{unit}".strip()
-    return f"{value:.3g} {unit}".strip()
+from .trace_items import MarkerItem, TimedPlotWidget, TraceItem, TraceViewBox
+from .trace_math import (
+    SCALE_STEP,
+    Envelope,
+    TraceFrame,
+    bin_size,
+    channel_unit,
+    compose_frame,
+    fit_scales,
+    format_si,
+    label_stride,
+    main_type,
+    markers_in_window,
+    row_at,
+    row_colours,
+)
 
 
-def channel_unit(ch_type: str) -> str:
-    """Display unit of a channel type: volts for voltages, none otherwise."""
-    return "V" if ch_type in VOLTAGE_TYPES else ""
-
-
-class Envelope:
-    """Min/max of fixed bins of ``ds`` samples, kept up to date incrementally.
-
-    Bin ``b`` holds samples ``b * ds`` to ``(b + 1) * ds`` (absolute indices), so a bin's
-    content never changes once complete and each frame only bins the samples that
-    arrived since the last one (a few bins at 30 frames per second) instead of the whole
-    window: reading, binning and centring 64 x 10 000 samples every frame cost 5-6 ms.
-    Samples after the last complete bin (fewer than ``ds``) are kept as they are and
-    drawn sample by sample, so the newest sample is always on screen.
-
-    Attributes
-    ----------
-    lows, highs, sums : ndarray, shape (n_rows, capacity)
-        Per bin (slot ``b % capacity``): minimum, maximum and sum of its samples.
-    starts, middles : ndarray, shape (capacity,)
-        Time of each bin's first and middle sample (where the min and max are drawn).
-    first_bin, next_bin : int
-        Bins ``first_bin`` to ``next_bin - 1`` are complete and inside the window.
-    tail, tail_times : ndarray
-        The samples after the last complete bin.
-    stop : int
-        Absolute index one past the newest sample seen.
-    newest_time : float
-        Timestamp of that sample.
-    """
-
-    def __init__(self, n_rows: int, ds: int, n_window: int, key: tuple) -> None:
-        self.key = key
-        self.ds = ds
-        self.n_window = n_window
-        self.capacity = n_window // ds + 2
-        self.lows = np.zeros((n_rows, self.capacity))
-        self.highs = np.zeros((n_rows, self.capacity))
-        self.sums = np.zeros((n_rows, self.capacity))
-        self.starts = np.zeros(self.capacity)
-        self.middles = np.zeros(self.capacity)
-        self.first_bin = self.next_bin = 0
-        self.tail = np.empty((n_rows, 0))
-        self.tail_times = np.empty(0)
-        self.stop = 0
-        self.newest_time = 0.0
-
-    def update(self, ring: RingBuffer, rows: np.ndarray, stop: int) -> bool:
-        """Bin the samples up to ``stop``; False when nothing was held yet."""
-        ds = self.ds
-        first_bin = max(-(-(stop - self.n_window) // ds), 0)  # ceil division
-        if stop < self.stop or self.next_bin < first_bin:
-            self.next_bin = first_bin  # jumped ahead (or back): start from the window
-        start = self.next_bin * ds
-        data, times, first = ring.span_rows(rows, start, stop)
-        if times.size == 0:
-            return self.stop > 0
-        if first > start:  # those samples are gone (a long pause): skip to what is held
-            self.next_bin = -(-first // ds)
-            skip = self.next_bin * ds - first
-            data, times = data[:, skip:], times[skip:]
-        n_bins = times.size // ds
-        if n_bins:
-            body = data[:, :n_bins * ds].reshape(data.shape[0], n_bins, ds)
-            if n_bins > 64:
-                # Reducing over a short last axis is slow in numpy (13 ms for 64 x 10 000
-                # at ds = 7); over the first axis of a transposed copy it is 5x faster.
-                body = np.ascontiguousarray(body.transpose(2, 0, 1))
-                lows, highs, sums = body.min(axis=0), body.max(axis=0), body.sum(axis=0)
-            else:
-                lows, highs, sums = body.min(axis=2), body.max(axis=2), body.sum(axis=2)
-            slots = np.arange(self.next_bin, self.next_bin + n_bins) % self.capacity
-            if n_bins > self.capacity:  # only the newest capacity bins fit
-                slots, lows, highs, sums = (slots[-self.capacity:], lows[:, -self.capacity:],
-                                            highs[:, -self.capacity:],
-                                            sums[:, -self.capacity:])
-                binned_times = times[(n_bins - self.capacity) * ds:n_bins * ds]
-            else:
-                binned_times = times[:n_bins * ds]
-            self.lows[:, slots] = lows
-            self.highs[:, slots] = highs
-            self.sums[:, slots] = sums
-            self.starts[slots] = binned_times[::ds]
-            self.middles[slots] = binned_times[ds // 2::ds]
-            self.next_bin += n_bins
-        self.tail = data[:, n_bins * ds:]
-        self.tail_times = times[n_bins * ds:]
-        # The window's bins, as far as the slots still hold them.
-        self.first_bin = min(max(first_bin, self.next_bin - self.capacity), self.next_bin)
-        self.stop = stop
-        self.newest_time = float(times[-1])
-        return True
-
-    def slots(self) -> np.ndarray:
-        """Slots of the bins on screen, oldest first."""
-        return np.arange(self.first_bin, self.next_bin) % self.capacity
-
-
-class TraceItem(pg.GraphicsObject):
-    """Paints one polyline per row from preallocated ``QPolygonF`` buffers.
-
-    ``views[k]`` is an ``(n_points, 2)`` float64 numpy view of row ``k``'s polygon
-    memory: writing into it changes what is painted, with no copy and no Python loop
-    over points.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._polys: list[QtGui.QPolygonF] = []
-        self.views: list[np.ndarray] = []
-        self._pens: list[QtGui.QPen] = []
-        self._rect = QtCore.QRectF(0, 0, 1, 1)
-        self.n_points = 0
-
-    def allocate(self, n_rows: int, n_points: int) -> list[np.ndarray]:
-        """Polylines of exactly ``n_points`` for ``n_rows`` rows; returns numpy views.
-
-        The buffers are reused while the size stays put; the number of points changes
-        from frame to frame only while the ring fills up or the window is resized.
-        """
-        if n_rows != len(self._polys) or n_points != self.n_points:
-            self._polys = [fn.create_qpolygonf(n_points) for _ in range(n_rows)]
-            self.views = [fn.ndarray_from_qpolygonf(p) for p in self._polys]
-            self.n_points = n_points
-        return self.views
-
-    def set_pens(self, pens: list[QtGui.QPen]) -> None:
-        """One pen per row."""
-        self._pens = pens
-
-    def set_bounds(self, rect: QtCore.QRectF) -> None:
-        """The area the rows are drawn in (data coordinates)."""
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = rect
-
-    def boundingRect(self) -> QtCore.QRectF:
-        """Where the item paints (data coordinates)."""
-        return self._rect
-
-    def paint(self, painter: QtGui.QPainter, *args: object) -> None:
-        """Draw every row."""
-        if not self._polys:
-            return
-        for poly, pen in zip(self._polys, self._pens, strict=False):
-            painter.setPen(pen)
-            painter.drawPolyline(poly)
-
-
-class MarkerItem(pg.GraphicsObject):
-    """Labelled vertical lines at marker times, painted in one pass.
-
-    One ``InfiniteLine`` per marker costs about half a millisecond per line per frame to
-    move (bounds, signals); this item draws every line and label itself, with the labels
-    in device pixels so they keep their size whatever the scale.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._markers: list[tuple[float, str, QtGui.QColor]] = []
-        self._rect = QtCore.QRectF(0, 0, 1, 1)
-        self._font = QtGui.QFont()
-        self._font.setPointSize(8)
-        self._font.setBold(True)
-
-    def set_markers(self, markers: list[tuple[float, str, QtGui.QColor]],
-                    rect: QtCore.QRectF) -> None:
-        """Lines at x (data coordinates) with their labels and colours, inside ``rect``."""
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = rect
-        self._markers = markers
-        self.update()
-
-    def boundingRect(self) -> QtCore.QRectF:
-        """The plot area (data coordinates)."""
-        return self._rect
-
-    def paint(self, painter: QtGui.QPainter, *args: object) -> None:
-        """Dashed lines from top to bottom, labels at the top."""
-        if not self._markers:
-            return
-        transform = painter.transform()
-        top, bottom = self._rect.top(), self._rect.bottom()
-        painter.resetTransform()
-        painter.setFont(self._font)
-        metrics = QtGui.QFontMetrics(self._font)
-        y_top = min(transform.map(QtCore.QPointF(0, top)).y(),
-                    transform.map(QtCore.QPointF(0, bottom)).y())
-        y_bottom = max(transform.map(QtCore.QPointF(0, top)).y(),
-                       transform.map(QtCore.QPointF(0, bottom)).y())
-        for x, label, colour in self._markers:
-            px = transform.map(QtCore.QPointF(x, 0)).x()
-            pen = QtGui.QPen(colour)
-            pen.setStyle(QtCore.Qt.PenStyle.DashLine)
-            pen.setCosmetic(True)
-            painter.setPen(pen)
-            painter.drawLine(QtCore.QPointF(px, y_top), QtCore.QPointF(px, y_bottom))
-            width = metrics.horizontalAdvance(label) + 6
-            box = QtCore.QRectF(px + 2, y_top + 2, width, metrics.height() + 2)
-            painter.fillRect(box, QtGui.QColor(30, 30, 45, 220))
-            painter.setPen(colour)
-            painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, label)
-
-
-class TraceViewBox(pg.ViewBox):
-    """A view box whose wheel and clicks scale and select channels instead of zooming."""
-
-    wheeled = QtCore.Signal(float, float, object)  # notches, y (data), modifiers
-    clicked = QtCore.Signal(float)  # y (data)
-
-    def __init__(self) -> None:
-        super().__init__(enableMenu=False)
-        self.setMouseEnabled(x=False, y=False)
-
-    def wheelEvent(self, ev: QtWidgets.QGraphicsSceneWheelEvent,
-                   axis: int | None = None) -> None:
-        """Wheel: global scale; Shift+wheel: the channel under the pointer."""
-        y = self.mapSceneToView(ev.scenePos()).y()
-        self.wheeled.emit(ev.delta() / 120.0, y, ev.modifiers())
-        ev.accept()
-
-    def mouseClickEvent(self, ev: object) -> None:
-        """A click selects the channel under the pointer."""
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            self.clicked.emit(self.mapSceneToView(ev.scenePos()).y())
-            ev.accept()
-
-    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
-        """Dragging does nothing (the time axis follows the stream)."""
-        ev.ignore()
-
-
-class TimedPlotWidget(pg.PlotWidget):
-    """A ``PlotWidget`` that adds the time spent painting it to ``paint_seconds``."""
-
-    paint_seconds = 0.0
-    paints = 0
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        # Axes (and the grid they draw) change only when the range or the ticks do;
-        # caching them as pixmaps saves replaying 64 tick labels on every frame.
-        for axis in self.getPlotItem().axes.values():
-            axis["item"].setCacheMode(
-                QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:
-        """Paint, and account the time (the monitor's per-frame statistics)."""
-        import time
-
-        start = time.perf_counter()
-        super().paintEvent(ev)
-        TimedPlotWidget.paint_seconds += time.perf_counter() - start
-        self.paints += 1
+def time_label(speed: float) -> str:
+    """The time axis's title (a sped-up replay says so: x is in its recording's time)."""
+    if speed == 1.0:
+        return "time (s, 0 = newest sample)"
+    return f"time (s of the recording, replayed ×{speed:g}; 0 = newest sample)"
 
 
 class TracesPanel(QtWidgets.QWidget):
@@ -359,14 +93,15 @@ class TracesPanel(QtWidgets.QWidget):
         self._envelope: Envelope | None = None
         self._frozen_stop: int | None = None
         self._force = False
-        self._ring: RingBuffer | None = None
+        self._rows_key: tuple | None = None  # what self._rows was looked up for
         self._rows = np.empty(0, dtype=np.intp)
         self._names_drawn: list[str] = []
-        self._offsets = self._centres = self._gains = np.empty(0)
+        self._frame: TraceFrame | None = None
         self._markers: list[Marker] = []
         self._marker_colours: dict[str, QtGui.QColor] = {}
         self._view_range: tuple[float, float] | None = None
-        self._marker_positions: list[tuple[float, str]] = []
+        self._markers_shown = False
+        self._speed = 1.0  # a sped-up replay's: x in seconds of the recording
         self._build()
 
     # -- layout ------------------------------------------------------------------------
@@ -455,7 +190,7 @@ class TracesPanel(QtWidgets.QWidget):
         item.setMenuEnabled(False)
         item.enableAutoRange(False)
         item.showGrid(x=True, y=False, alpha=0.15)
-        item.setLabel("bottom", "time (s, 0 = newest sample)")
+        item.setLabel("bottom", time_label(1.0))
         font = QtGui.QFont()
         font.setPointSize(7)
         self.left_axis = item.getAxis("left")
@@ -585,11 +320,7 @@ class TracesPanel(QtWidgets.QWidget):
         self._rows_on_screen = rows
         types = self._types() if self._desc else {}
         pens = []
-        for k, name in enumerate(rows):
-            if name == self._selected:
-                colour = SELECTED_COLOUR
-            else:
-                colour = TYPE_COLOURS.get(types.get(name, ""), OTHER_COLOURS)[k % 2]
+        for colour in row_colours(rows, types, self._selected):
             pen = QtGui.QPen(QtGui.QColor(*colour))
             pen.setCosmetic(True)
             pen.setWidthF(1.0)
@@ -608,8 +339,7 @@ class TracesPanel(QtWidgets.QWidget):
         ticks = [(-float(k), name) for k, name in enumerate(rows)]
         # When rows are shorter than a line of text, label every other (third...) one so
         # the names stay readable; recomputed when the plot is resized.
-        height = max(self.view_box.height(), 1.0)
-        stride = max(1, int(math.ceil(len(rows) * 9.0 / height)))
+        stride = label_stride(len(rows), self.view_box.height())
         self.left_axis.setTicks([[t for k, t in enumerate(ticks) if k % stride == 0], []])
 
     def _type_changed(self, text: str) -> None:
@@ -714,8 +444,7 @@ class TracesPanel(QtWidgets.QWidget):
             return "V"
         types = [t for n, t in zip(self._desc.ch_names, self._desc.ch_types, strict=True)
                  if n in self._rows_on_screen] or list(self._desc.ch_types)
-        main = max(set(types), key=types.count)
-        return channel_unit(main)
+        return channel_unit(main_type(types))
 
     def _update_scale_label(self) -> None:
         text = f"{format_si(self._scale, self._main_unit())} / row"
@@ -764,30 +493,20 @@ class TracesPanel(QtWidgets.QWidget):
         highs = np.concatenate([envelope.highs[:, slots], envelope.tail], axis=1)
         if lows.shape[1] < 2:
             return
-        low = np.percentile(lows, 1, axis=1)
-        high = np.percentile(highs, 99, axis=1)
-        spread = (high - low) / 0.8  # the 1-99 % range fills 80 % of a row
         types = self._types()
-        kinds = [types[n] for n in names]
-        main = max(set(kinds), key=kinds.count)
-        good = [s for s, k in zip(spread, kinds, strict=True) if k == main and s > 0]
-        if good:
-            self._scale = float(np.median(good))
-        for name, s, kind in zip(names, spread, kinds, strict=True):
-            if s <= 0:
-                continue
-            if per_channel or kind != main:
-                self._ch_scale[name] = float(s / self._scale)
-            elif not per_channel:
+        self._scale, factors = fit_scales(lows, highs, [types[n] for n in names],
+                                          self._scale, per_channel)
+        for name, factor in zip(names, factors, strict=True):
+            if factor is None:
                 self._ch_scale.pop(name, None)
+            elif factor == factor:  # NaN: a flat channel keeps its factor
+                self._ch_scale[name] = factor
         self._update_scale_label()
         self._redraw_snapshot()
 
     def _row_at(self, y: float) -> str | None:
-        k = int(round(-y))
-        if 0 <= k < len(self._rows_on_screen):
-            return self._rows_on_screen[k]
-        return None
+        k = row_at(y, len(self._rows_on_screen))
+        return None if k is None else self._rows_on_screen[k]
 
     def _wheel(self, notches: float, y: float, modifiers: object) -> None:
         shift = bool(modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier)
@@ -813,8 +532,12 @@ class TracesPanel(QtWidgets.QWidget):
         paused view.
         """
         self._markers = markers
-        if self._envelope is not None and self._names_drawn:
-            self._draw_markers(self._envelope.newest_time)
+        if self._frame is not None:
+            frame = self._frame
+            self._frame = dataclasses.replace(frame, markers=tuple(markers_in_window(
+                [(m.time, m.label) for m in markers], frame.newest_time, frame.window,
+                frame.speed)))
+            self._paint_markers()
 
     def refresh(self, state: SignalState) -> bool:
         """Bin the newest samples and redraw; False when there was nothing new.
@@ -832,16 +555,17 @@ class TracesPanel(QtWidgets.QWidget):
         if ring is None or not self._rows_on_screen:
             self.show_message("no channels selected" if ring is not None else "")
             return False
-        names = list(self._rows_on_screen)
-        source = (state.filtered_names if self._mode == "filtered"
-                  else self._desc.ch_names)
-        index = {n: i for i, n in enumerate(source)}
-        rows = np.array([index[n] for n in names], dtype=np.intp)
+        names = self._rows_on_screen
+        rows_key = (self._generation, self._mode, tuple(names))
+        if rows_key != self._rows_key:  # looked up once, not on every frame
+            source = (state.filtered_names if self._mode == "filtered"
+                      else self._desc.ch_names)
+            index = {n: i for i, n in enumerate(source)}
+            self._rows = np.array([index[n] for n in names], dtype=np.intp)
+            self._rows_key = rows_key
+        rows = self._rows
         n_window = max(int(round(self._window * state.description.sfreq)), 2)
-        # One min/max pair per `bin_pixels` columns: 2 px halves the painting (which
-        # costs in proportion to the points) for an envelope one can hardly tell apart.
-        width = max(int(self.view_box.width() / self.bin_pixels), 50)
-        ds = max(n_window // width, 1)
+        ds = bin_size(n_window, self.view_box.width(), self.bin_pixels)
         key = (id(ring), tuple(names), ds, n_window)
         if self._paused and self._frozen_stop is not None:
             stop = self._frozen_stop
@@ -857,10 +581,12 @@ class TracesPanel(QtWidgets.QWidget):
         if not envelope.update(ring, rows, stop):
             self.show_message("waiting for samples…")
             return False
-        self._ring, self._rows, self._names_drawn = ring, rows, names
+        self._names_drawn = list(names)
+        if state.speed != self._speed:
+            self._speed = state.speed
+            self.plot.getPlotItem().setLabel("bottom", time_label(state.speed))
         if self._auto_pending:
-            held = (envelope.next_bin - envelope.first_bin) * ds + envelope.tail_times.size
-            if held >= min(1.0, self._window * 0.5) * state.description.sfreq:
+            if envelope.n_samples >= min(1.0, self._window * 0.5) * state.description.sfreq:
                 self._auto_pending = False
                 self.auto_scale()
                 return True  # auto_scale drew
@@ -871,93 +597,26 @@ class TracesPanel(QtWidgets.QWidget):
         if self._envelope is not None and self._names_drawn:
             self._draw()
 
-    def plotted_data(self) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """The samples behind the traces on screen, before display scaling.
-
-        Returns
-        -------
-        names : list of str
-            Channels on screen, top to bottom.
-        times : ndarray, shape (n_times,)
-            LSL timestamps of the samples.
-        data : ndarray, shape (n_channels, n_times)
-            The samples (SI units) exactly as received (or as filtered) that the drawn
-            envelope was computed from: every sample of the window's complete bins and
-            the newest samples after them. Read back from the ring now, so call it right
-            after a frame (or while paused).
-        """
-        envelope = self._envelope
-        if envelope is None or not self._names_drawn:
-            return [], np.empty(0), np.empty((0, 0))
-        data, times, _ = self._ring.span_rows(self._rows, envelope.first_bin * envelope.ds,
-                                              envelope.stop)
-        return list(self._names_drawn), times, data
-
-    def drawn_curves(self) -> list[np.ndarray]:
-        """Copies of the polylines painted, one ``(n_points, 2)`` (x, y) array per row.
-
-        Rows are padded at the end by repeating the newest point.
-        """
-        return [v.copy() for v in self.traces.views]
-
     @property
-    def bin_size(self) -> int:
-        """Samples per min/max bin of the traces on screen (1: every sample drawn)."""
-        return self._envelope.ds if self._envelope is not None else 1
+    def frame(self) -> TraceFrame | None:
+        """The frame on screen: its points, display transform, sample span and markers.
 
-    def display_transform(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per row on screen: offset, centre and gain; y = offset + (x - centre) * gain."""
-        return self._offsets.copy(), self._centres.copy(), self._gains.copy()
+        None until the first frame is drawn. Replaced (never modified) by every frame.
+        """
+        return self._frame
 
     def _draw(self) -> None:
         envelope, names = self._envelope, self._names_drawn
-        n_rows, ds = len(names), envelope.ds
+        n_rows = len(names)
         self.show_message("")
-        slots = envelope.slots()
-        n_bins = slots.size
-        tail, tail_times = envelope.tail, envelope.tail_times
-        t_ref = envelope.newest_time
-        lows = envelope.lows[:, slots]
-        if ds == 1:  # every sample is its own bin: one point each
-            x = np.concatenate([envelope.starts[slots], tail_times])
-            y = np.concatenate([lows, tail], axis=1)
-            size = envelope.capacity + 1
-        else:
-            n_points = 2 * n_bins + tail_times.size
-            x = np.empty(n_points)
-            x[:2 * n_bins:2] = envelope.starts[slots]
-            x[1:2 * n_bins:2] = envelope.middles[slots]
-            x[2 * n_bins:] = tail_times
-            y = np.empty((n_rows, n_points))
-            y[:, :2 * n_bins:2] = lows
-            y[:, 1:2 * n_bins:2] = envelope.highs[:, slots]
-            y[:, 2 * n_bins:] = tail
-            size = 2 * envelope.capacity + ds
-        x -= t_ref
-        count = n_bins * ds + tail_times.size
-        if self._remove_dc and count:
-            centres = (envelope.sums[:, slots].sum(axis=1) + tail.sum(axis=1)) / count
-        else:
-            centres = np.zeros(n_rows)
-        offsets = -np.arange(n_rows, dtype=np.float64)
         gains = np.array([self.channel_gain(name) for name in names])
-        self._offsets, self._centres, self._gains = offsets, centres, gains
-        y -= centres[:, np.newaxis]
-        y *= gains[:, np.newaxis]
-        y += offsets[:, np.newaxis]
-        # Keep wild values near the plot: the raster engine slows down on huge lines.
-        np.clip(y, -n_rows - 1.0, 2.0, out=y)
-        # Pad to a size that depends only on the window and the width, repeating the
-        # newest point (zero-length segments draw nothing), so the polygons are reused.
-        n_points = x.shape[0]
-        views = self.traces.allocate(n_rows, max(size, n_points))
-        for row, view in enumerate(views):
-            view[:n_points, 0] = x
-            view[:n_points, 1] = y[row]
-            view[n_points:] = view[n_points - 1]
+        frame = compose_frame(envelope, names, gains, self._window, self._remove_dc,
+                              [(m.time, m.label) for m in self._markers], self._speed)
+        self._frame = frame
+        self.traces.allocate(n_rows, max(envelope.max_points(), frame.x.size))
+        self.traces.write_rows(frame.x, frame.y)
         self.traces.set_bounds(QtCore.QRectF(-self._window, -n_rows - 1.0,
                                              self._window, n_rows + 3.0))
-        self.traces.update()
         # Setting an unchanged range still costs ~1 ms of pyqtgraph signalling: only on
         # a change.
         if self._view_range != (self._window, n_rows):
@@ -965,16 +624,16 @@ class TracesPanel(QtWidgets.QWidget):
             item = self.plot.getPlotItem()
             item.setXRange(-self._window, 0.0, padding=0.0)
             item.setYRange(-n_rows + 0.5, 0.5, padding=0.0)
-        self._draw_markers(t_ref)
+        self._paint_markers()
 
-    def _draw_markers(self, t_ref: float) -> None:
-        shown = [(m.time - t_ref, m.label) for m in self._markers
-                 if -self._window <= m.time - t_ref <= 0.0]
-        n_rows = max(len(self._rows_on_screen), 1)
-        self.marker_item.set_markers(
-            [(x, label, self._marker_colour(label)) for x, label in shown],
-            QtCore.QRectF(-self._window, -n_rows + 0.5, self._window, n_rows))
-        self._marker_positions = shown
+    def _paint_markers(self) -> None:
+        frame = self._frame
+        n_rows = max(len(frame.names), 1)
+        shown = [(x, label, self._marker_colour(label)) for x, label in frame.markers]
+        if shown or self._markers_shown:
+            self.marker_item.set_markers(
+                shown, QtCore.QRectF(-frame.window, -n_rows + 0.5, frame.window, n_rows))
+        self._markers_shown = bool(shown)
 
     def _marker_colour(self, label: str) -> QtGui.QColor:
         colour = self._marker_colours.get(label)
@@ -983,7 +642,3 @@ class TracesPanel(QtWidgets.QWidget):
             colour = pg.intColor(zlib.crc32(label.encode()) % 9, hues=9, minValue=220)
             self._marker_colours[label] = colour
         return colour
-
-    def drawn_markers(self) -> list[tuple[float, str]]:
-        """Markers on screen: (x in seconds relative to the newest sample, label)."""
-        return list(self._marker_positions)

@@ -13,7 +13,8 @@ process CPU time over wall time (1.0 = one core; the reader thread included).
 
 Usage::
 
-    python bench/bench_monitor.py [--seconds 10] [--channels 8 64 256] [--json FILE]
+    python bench/bench_monitor.py [--seconds 10] [--channels 8 64 256] [--fps F]
+                                  [--repeat N] [--profile N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -73,8 +74,14 @@ def run_events(seconds: float) -> None:
     loop.exec()
 
 
-def measure(n_channels: int, seconds: float, sfreq: float, warmup: float) -> dict:
-    """Run the monitor against a replay of ``n_channels`` for ``seconds`` after warm-up."""
+def measure(n_channels: int, seconds: float, sfreq: float, warmup: float,
+            fps: float | None = None, profile: int = 0) -> dict:
+    """Run the monitor against a replay of ``n_channels`` for ``seconds`` after warm-up.
+
+    ``fps``: the timer's target (None: the monitor's default). ``profile``: print the
+    ``profile`` functions of the Qt thread with the most own time over the measured
+    seconds (cProfile; it slows the frames it measures, so not for the table).
+    """
     import pyqtgraph as pg
     from bci_apps.monitor import MonitorWindow
 
@@ -83,7 +90,8 @@ def measure(n_channels: int, seconds: float, sfreq: float, warmup: float) -> dic
         [sys.executable, __file__, "--serve", str(n_channels), "--name", name,
          "--sfreq", str(sfreq), "--serve-seconds", str(warmup + seconds + 30)])
     pg.mkQApp("bench")
-    window = MonitorWindow(name, decisions=None, discover=False)
+    kwargs = {} if fps is None else {"fps": fps}
+    window = MonitorWindow(name, decisions=None, discover=False, **kwargs)
     window.resize(1600, 1000)
     window.show()
     try:
@@ -97,10 +105,25 @@ def measure(n_channels: int, seconds: float, sfreq: float, warmup: float) -> dic
         else:
             raise RuntimeError(f"the replay of {n_channels} channels never filled the ring")
         frames0, ticks0 = window.frames, len(window.frame_ms)
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         wall0, cpu0 = time.perf_counter(), time.process_time()
         run_events(seconds)
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            print(f"-- {n_channels} channels: the Qt thread's {profile} costliest functions "
+                  f"(own time) over {wall:.1f} s, {window.frames - frames0} frames",
+                  file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(
+                profile)
         frames = window.frames - frames0
         frame_ms = np.asarray(window.frame_ms[ticks0:])
         received = window.signal_reader.n_received
@@ -110,13 +133,25 @@ def measure(n_channels: int, seconds: float, sfreq: float, warmup: float) -> dic
         server.terminate()
         server.wait(timeout=10)
     return {
-        "channels": n_channels, "channels_on_screen": len(window.traces.rows_on_screen),
+        "channels": n_channels, "fps_target": window.fps_target,
+        "channels_on_screen": len(window.traces.rows_on_screen),
         "sfreq": sfreq, "window_s": window.traces.window_seconds, "seconds": wall,
         "frames": frames, "fps": frames / wall,
         "frame_p50_ms": float(np.percentile(frame_ms, 50)),
         "frame_p99_ms": float(np.percentile(frame_ms, 99)),
         "cpu_fraction": cpu / wall, "samples_received": received, "gaps": gaps,
     }
+
+
+def median_row(runs: list[dict]) -> dict:
+    """The median of every numeric column over repeated runs (gaps: the maximum)."""
+    row = dict(runs[0])
+    for key, value in row.items():
+        if key == "gaps":
+            row[key] = max(r[key] for r in runs)
+        elif isinstance(value, float):
+            row[key] = float(np.median([r[key] for r in runs]))
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0,
                         help="seconds after the ring is full before measuring")
     parser.add_argument("--sfreq", type=float, default=1000.0)
+    parser.add_argument("--fps", type=float, default=None,
+                        help="the monitor's frame-rate target (default: its own default)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each channel count this many times; the table gives "
+                             "the median of each column")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="print the N functions with the most own time (cProfile)")
     parser.add_argument("--json", default=None, help="write the results to this file")
     parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--name", default=None, help=argparse.SUPPRESS)
@@ -136,19 +178,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve is not None:
         serve(args.serve, args.name, args.sfreq, args.serve_seconds)
         return 0
-    rows = [measure(n, args.seconds, args.sfreq, args.warmup) for n in args.channels]
+    runs = [[measure(n, args.seconds, args.sfreq, args.warmup, args.fps, args.profile)
+             for _ in range(args.repeat)] for n in args.channels]
+    rows = [median_row(r) for r in runs]
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"monitor, offscreen 1600x1000, {args.sfreq:g} Hz, 10 s window, LSL replay "
-          "in another process")
-    print(f"{'channels':>8} {'on screen':>9} {'fps':>6} {'frame p50':>10} {'frame p99':>10} "
-          f"{'CPU':>6} {'gaps':>5}")
+          f"in another process; median of {args.repeat} run(s) of {args.seconds:g} s; "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'channels':>8} {'on screen':>9} {'target':>6} {'fps':>6} {'frame p50':>10} "
+          f"{'frame p99':>10} {'CPU':>6} {'gaps':>5}")
     for r in rows:
-        print(f"{r['channels']:>8} {r['channels_on_screen']:>9} {r['fps']:>6.1f} "
-              f"{r['frame_p50_ms']:>8.1f}ms {r['frame_p99_ms']:>8.1f}ms "
+        print(f"{r['channels']:>8} {r['channels_on_screen']:>9} {r['fps_target']:>6.0f} "
+              f"{r['fps']:>6.1f} {r['frame_p50_ms']:>8.1f}ms {r['frame_p99_ms']:>8.1f}ms "
               f"{100 * r['cpu_fraction']:>5.0f}% {r['gaps']:>5}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"benchmark": "monitor", "machine": platform.platform(),
-                       "cpus": os.cpu_count(), "results": rows}, handle, indent=2)
+                       "cpus": os.cpu_count(), "load_average": load,
+                       "results": rows, "runs": runs}, handle, indent=2)
     return 0
 
 

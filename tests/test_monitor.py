@@ -90,6 +90,32 @@ def _freeze(qtbot, window: MonitorWindow) -> None:
     window.traces.set_paused(True)
 
 
+def _on_screen(window: MonitorWindow, ring: str = "ring"):
+    """What the traces show: the frame, the polylines painted, and the samples (read
+    back from the reader's ring, raw or filtered) the frame was drawn from."""
+    traces, state = window.traces, window.signal_reader.state
+    frame = traces.frame
+    source = state.filtered_names if ring == "filtered" else state.description.ch_names
+    rows = np.array([source.index(n) for n in frame.names])
+    data, times, first = getattr(state, ring).span_rows(rows, frame.first, frame.stop)
+    assert first == frame.first and times.size == frame.stop - frame.first
+    painted = [v[:frame.x.size].copy() for v in traces.traces.views]
+    return frame, painted, times, data
+
+
+def _peaks(data: np.ndarray, ds: int) -> np.ndarray:
+    """Min then max of each bin of ds samples, then the samples after the last bin."""
+    if ds == 1:  # every sample drawn as it is
+        return data.copy()
+    n_bins = (data.shape[1] - 1) // ds  # the newest sample is never binned
+    body = data[:, :n_bins * ds].reshape(data.shape[0], n_bins, ds)
+    values = np.empty((data.shape[0], 2 * n_bins + data.shape[1] - n_bins * ds))
+    values[:, :2 * n_bins:2] = body.min(axis=2)
+    values[:, 1:2 * n_bins:2] = body.max(axis=2)
+    values[:, 2 * n_bins:] = data[:, n_bins * ds:]
+    return values
+
+
 def _sample_index(times: np.ndarray, player: Player, sfreq: float) -> np.ndarray:
     index = np.round((times - player.t0) * sfreq * player.speed).astype(int)
     # Each stamp is t0 + k / (sfreq * speed) plus LSL's clock correction, tens of µs on
@@ -108,15 +134,15 @@ def test_traces_hold_exactly_the_last_seconds_of_the_file(qtbot, r02, source_id)
         player.start()
         _wait_samples(qtbot, window, int(12 * r02.sfreq))
         _freeze(qtbot, window)
-        names, times, data = window.traces.plotted_data()
-        curves = window.traces.drawn_curves()
-        offsets, centres, gains = window.traces.display_transform()
-        ds = window.traces.bin_size
+        frame, curves, times, data = _on_screen(window)
+        names = window.traces.rows_on_screen
+        gains = np.array([window.traces.channel_gain(n) for n in names])
     finally:
         _close(window)
         player.stop()
+    ds, centres = frame.ds, frame.centres
     # All 64 channels on one page, in the stream's order.
-    assert names == list(r02.ch_names)
+    assert names == list(r02.ch_names) == list(frame.names)
     # The samples are the file's, bit for bit after the float32 microvolt round trip,
     # consecutive, and span the window's last 10 s (less under one bin at the left edge,
     # where bins align to multiples of the bin size).
@@ -128,18 +154,27 @@ def test_traces_hold_exactly_the_last_seconds_of_the_file(qtbot, r02, source_id)
     expected = round_trip(r02.data, scales, np.float32)[:, index]
     assert np.array_equal(data, expected)
     # What is drawn is that data's min/max per bin (then the newest samples one by one),
-    # scaled: y = offset + (value - centre) * gain, exactly.
+    # scaled: y = offset + (value - centre) * gain, exactly, with the channel's gain;
+    # row k's zero at -k.
     assert ds > 1  # 1600 samples over ~450 two-pixel columns: peak decimation is on
-    n_bins = index.size // ds
-    body = expected[:, :n_bins * ds].reshape(len(names), n_bins, ds)
-    values = np.empty((len(names), 2 * n_bins + index.size - n_bins * ds))
-    values[:, :2 * n_bins:2] = body.min(axis=2)
-    values[:, 1:2 * n_bins:2] = body.max(axis=2)
-    values[:, 2 * n_bins:] = expected[:, n_bins * ds:]
+    n_bins = (index.size - 1) // ds
+    assert frame.n_bins == n_bins and np.array_equal(frame.gains, gains)
+    offsets = -np.arange(len(names), dtype=float)
+    values = _peaks(expected, ds)
     drawn_y = np.clip((values - centres[:, None]) * gains[:, None] + offsets[:, None],
                       -len(names) - 1.0, 2.0)
     for row, curve in enumerate(curves):
-        assert np.array_equal(curve[:values.shape[1], 1], drawn_y[row])
+        assert np.array_equal(curve[:, 1], drawn_y[row])
+    # At the times of their samples (a bin's min at its first sample, its max at its
+    # middle one), relative to the newest sample: x = 0 is the newest sample, and x is
+    # in seconds of the recording (LSL seconds times the replay's speed).
+    assert frame.speed == SPEED
+    at = np.concatenate([np.stack([index[:n_bins * ds:ds], index[ds // 2:n_bins * ds:ds]],
+                                  axis=1).ravel(), index[n_bins * ds:]])
+    assert np.array_equal(_sample_index(curves[0][:, 0] / SPEED + frame.newest_time,
+                                        player, r02.sfreq), at)
+    assert curves[0][0, 0] >= -10.0  # the 10 s window of the recording fills the plot
+    assert curves[0][-1, 0] == 0.0 and frame.newest_time == times[-1]
     assert np.allclose(centres, expected.mean(axis=1), rtol=1e-9, atol=1e-15)
 
 
@@ -153,24 +188,27 @@ def test_markers_are_drawn_at_their_times(qtbot, r04, source_id):
         qtbot.waitUntil(lambda: window.marker_reader.status == "receiving", timeout=10000)
         player.start()
         _wait_samples(qtbot, window, int(13 * r04.sfreq))
-        qtbot.waitUntil(lambda: len(window.traces.drawn_markers()) >= 2, timeout=10000)
+        def drawn_markers() -> list[tuple[float, str]]:
+            return list(window.traces.frame.markers) if window.traces.frame else []
+
+        qtbot.waitUntil(lambda: len(drawn_markers()) >= 2, timeout=10000)
         _freeze(qtbot, window)
-        _, times, _ = window.traces.plotted_data()
-        t_ref = times[-1]
+        t_ref = window.traces.frame.newest_time
         expected = [(player.t0 + onset / SPEED, label) for onset, label in r04.markers]
-        in_window = [(t, label) for t, label in expected if t_ref - 10.0 <= t <= t_ref]
+        # The 10 s window is 10 s of the recording: 10 / SPEED s of LSL time.
+        in_window = [(t, label) for t, label in expected
+                     if t_ref - 10.0 / SPEED <= t <= t_ref]
         # A marker may reach the monitor a little after the samples around it; it is
         # drawn when it arrives, also on a paused view.
-        qtbot.waitUntil(lambda: len(window.traces.drawn_markers()) == len(in_window),
-                        timeout=5000)
-        drawn = window.traces.drawn_markers()
+        qtbot.waitUntil(lambda: len(drawn_markers()) == len(in_window), timeout=5000)
+        drawn = drawn_markers()
     finally:
         _close(window)
         player.stop()
     assert len(in_window) >= 2
     assert [label for _, label in drawn] == [label for _, label in in_window]
     for (x, _), (t, _) in zip(drawn, in_window, strict=True):
-        assert x + t_ref == pytest.approx(t, abs=1e-3)
+        assert x / SPEED + t_ref == pytest.approx(t, abs=1e-3)
     assert {label for _, label in drawn} <= {"T0", "T1", "T2"}
 
 
@@ -325,7 +363,8 @@ def test_filtered_view_and_band_shading_follow_the_config(qtbot, r02, source_id)
         window.traces.set_mode("filtered")
         _wait_samples(qtbot, window, int(7 * r02.sfreq))
         _freeze(qtbot, window)
-        names, times, data = window.traces.plotted_data()
+        frame, curves, times, data = _on_screen(window, "filtered")
+        names = window.traces.rows_on_screen
         bands = window.spectrum.bands
     finally:
         _close(window)
@@ -338,7 +377,16 @@ def test_filtered_view_and_band_shading_follow_the_config(qtbot, r02, source_id)
     expected = chain(received)[:, index]
     assert names == list(r02.ch_names)
     # Filtered chunk by chunk in the reader: equal to one call on the whole signal.
-    assert np.allclose(data, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
+    tolerance = 1e-10 * np.abs(expected).max()
+    assert np.allclose(data, expected, rtol=0, atol=tolerance)
+    # And what is drawn is the envelope of exactly that, centred on its mean.
+    assert np.allclose(frame.centres, expected.mean(axis=1), rtol=0, atol=tolerance)
+    drawn_y = np.clip((_peaks(expected, frame.ds) - frame.centres[:, None])
+                      * frame.gains[:, None] - np.arange(len(names))[:, None],
+                      -len(names) - 1.0, 2.0)
+    for row, curve in enumerate(curves):
+        assert np.allclose(curve[:, 1], drawn_y[row], rtol=0,
+                           atol=tolerance * frame.gains[row])
 
 
 def test_stream_picker_lists_streams_that_appear_later(qtbot, source_id):
@@ -408,6 +456,13 @@ def test_command_line_duration_screenshot_and_stats(qtbot, tmp_path, source_id):
     assert result["frames"] > 5 and result["fps"] > 2
     assert 0 < result["frame_ms"]["p50"] <= result["frame_ms"]["p99"]
     assert result["stream"] == name and result["channels_on_screen"] == 2
+    # The last frame: per bin of ds samples a min and a max, then the 1 to ds newest
+    # samples one by one (every sample when ds is 1).
+    drawn = result["traces"]
+    n, ds = drawn["samples_on_screen"], drawn["samples_per_bin"]
+    assert 0 < n <= 2500  # at most the 10 s window at 250 Hz
+    n_bins = (n - 1) // ds if ds > 1 else 0
+    assert drawn["points_per_channel"] == 2 * n_bins + n - n_bins * ds
     image = QtGui.QImage(str(shot))
     assert (image.width(), image.height()) == (1400, 900)
 
@@ -496,3 +551,20 @@ def test_keys_mouse_and_paging(qtbot, source_id):
         _close(window)
         outlet.close()
 
+
+
+def test_spectrum_power_axis_moves_in_half_decades_only_when_needed():
+    from bci_apps.spectrum import log_range
+
+    rng = np.random.default_rng(0)
+    current, changes = None, 0
+    for _ in range(200):  # a spectrum wobbling by +-0.2 decades around 1..1000 µV²/Hz
+        low, high = 0.0 + rng.uniform(-0.2, 0.2), 3.0 + rng.uniform(-0.2, 0.2)
+        new = log_range(low, high, current)
+        assert new[0] <= low and high <= new[1]  # the curves are always on the plot
+        assert (new[0] * 2).is_integer() and (new[1] * 2).is_integer()
+        changes += new != current
+        current = new
+    assert changes <= 3  # set a few times, not on every update
+    # Much quieter now (3 decades less): the axis follows instead of squashing it.
+    assert log_range(-3.0, -1.0, current) == (-3.0, -1.0)
