@@ -13,6 +13,7 @@ that calibrate -> train -> evaluate holds together, in seconds instead of minute
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def headset_description(headset: CueFollowingHeadset, name: str = SIMULATED_STRE
 def next_command(protocol: Protocol, out: str | Path) -> str:
     """The ``bci train`` command to run on a calibration file."""
     out = Path(out)
-    config = str(protocol.config_path) if protocol.config_path else "CONFIG.toml"
+    config = os.path.normpath(protocol.config_path) if protocol.config_path else "CONFIG.toml"
     model = out.with_suffix(".model")
     return shlex.join(["bci", "train", config, "--data", str(out), "--out", str(model)])
 
@@ -110,7 +111,7 @@ def calibrate_virtual(protocol: Protocol, out: str | Path, *, seed: int = 0,
     Returns
     -------
     summary : dict
-        ``path``, ``n_trials`` completed, ``markers`` pushed (label, time) and
+        ``path``, ``n_trials`` completed (of ``n_planned``), ``markers`` pushed (label, time) and
         ``n_samples`` of signal.
     """
     protocol.check_refresh(refresh)
@@ -160,5 +161,6 @@ def calibrate_virtual(protocol: Protocol, out: str | Path, *, seed: int = 0,
                              pushed[-1][1] if pushed else None, len(pushed), offsets)
         writer.close()
     return {"path": str(out), "n_trials": presenter.completed_trials,
+            "n_planned": timeline.n_trials,
             "markers": pushed, "n_samples": n_signal,
             "frame_stats": presenter.stats.summary()}

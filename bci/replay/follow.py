@@ -46,6 +46,9 @@ class FollowPlayer:
         ``source_id`` of the signal outlet (default: a fresh random one).
     timeout : float
         Seconds to wait for the cue stream to appear.
+    markers_source_id : str or None
+        Follow the cue stream with this ``source_id`` (unambiguous where several
+        streams share the name).
     use_announced : bool
         Take the responses the cue stream announces in its description
         (``desc/bci/responses``, written by ``bci present``) over the headset's own.
@@ -53,9 +56,11 @@ class FollowPlayer:
 
     def __init__(self, headset: CueFollowingHeadset, markers: str, *,
                  name: str = "bci-simulated", source_id: str | None = None,
-                 timeout: float = 10.0, use_announced: bool = True) -> None:
+                 timeout: float = 10.0, use_announced: bool = True,
+                 markers_source_id: str | None = None) -> None:
         self.headset = headset
         self.markers = markers
+        self.markers_source_id = markers_source_id
         self.name = name
         self.source_id = source_id or uuid.uuid4().hex
         self.timeout = timeout
@@ -78,7 +83,10 @@ class FollowPlayer:
         """Find the cue stream (raises StreamError if absent), open the outlet, go."""
         from bci.present.calibrate import responses_from_description
 
-        info = resolve_stream(self.markers, timeout=self.timeout)
+        if self.markers_source_id is not None:
+            info = resolve_stream(source_id=self.markers_source_id, timeout=self.timeout)
+        else:
+            info = resolve_stream(self.markers, timeout=self.timeout)
         self._inlet = pylsl.StreamInlet(info, max_buflen=60, recover=True,
                                         processing_flags=pylsl.proc_clocksync)
         full = self._inlet.info(self.timeout)
@@ -171,3 +179,29 @@ def follow_player(paradigm: str, markers: str, *, name: str | None = None,
     return FollowPlayer(headset, markers, name=name or "bci-simulated",
                         source_id=source_id, timeout=timeout,
                         use_announced=responses is None)
+
+
+def run_follow(args) -> int:
+    """``bci replay --simulate PARADIGM --follow MARKERS``: stream until Ctrl-C.
+
+    Uses ``args.simulate``, ``args.follow``, ``args.name`` and, when present,
+    ``args.seed`` and ``args.duration`` (seconds, else until interrupted).
+    """
+    import time
+
+    player = follow_player(args.simulate, args.follow, name=getattr(args, "name", None),
+                           seed=getattr(args, "seed", 0) or 0)
+    player.start()
+    logger.info("simulated %s headset '%s' following '%s'; Ctrl-C stops", args.simulate,
+                player.name, args.follow)
+    duration = getattr(args, "duration", None)
+    stop_at = None if duration is None else time.monotonic() + duration
+    try:
+        while player.error is None and (stop_at is None or time.monotonic() < stop_at):
+            time.sleep(0.2)  # the main thread only waits; the player's thread streams
+    except KeyboardInterrupt:
+        pass
+    finally:
+        player.stop()
+    logger.info("answered %d cues", player.n_cues)
+    return 0
