@@ -40,6 +40,8 @@ __all__ = ["CueFollowingHeadset", "Response", "default_responses", "responses_fo
 #: Seconds of each independently drawn background block, and of the cross-fade.
 BLOCK_SECONDS = 4.0
 CROSSFADE_SECONDS = 0.5
+#: Every component of an evoked response is over by then (as in bci.datasets.simulate).
+_ERP_SECONDS = 0.8
 
 
 @dataclass(frozen=True)
@@ -347,9 +349,16 @@ class CueFollowingHeadset:
         self.n_samples += n
         # Responses over for good are forgotten (an ERP lasts 0.8 s, others their duration
         # plus a ramp down).
-        self._active = [a for a in self._active
-                        if a.onset + a.response.duration + 1.5 > t[-1] if n]
+        if n:
+            self._active = [a for a in self._active if a.onset + self._lasts(a) > t[-1]]
         return data, self.t0 + t
+
+    @staticmethod
+    def _lasts(a: _Active) -> float:
+        """Seconds after its cue that a response still adds to the signal."""
+        if a.response.kind == "flash":
+            return _ERP_SECONDS
+        return a.response.duration + 1.0  # the longest ramp down (ERD recovery) and more
 
     def _eeg(self, t: np.ndarray, n: int) -> np.ndarray:
         data = self._background.take(n).copy()
@@ -369,7 +378,7 @@ class CueFollowingHeadset:
             r = a.response
             if r.kind == "ssvep":
                 data += self._ssvep_gain[:, None] * self._ssvep_wave(a, t)[None, :]
-            elif r.kind == "flash":
+            elif r.kind == "flash" and t[0] < a.onset + _ERP_SECONDS and t[-1] >= a.onset:
                 data += self._erp(a, t)
         return data * model._UV
 

@@ -83,7 +83,7 @@ def next_command(protocol: Protocol, out: str | Path) -> str:
 def calibrate_virtual(protocol: Protocol, out: str | Path, *, seed: int = 0,
                       subject_seed: int | None = None, refresh: float = 60.0,
                       duration: float | None = None, markers: str = DEFAULT_MARKERS,
-                      t0: float = 1000.0, chunk: float = 0.02, overwrite: bool = False
+                      t0: float = 1000.0, chunk: float = 0.05, overwrite: bool = False
                       ) -> dict:
     """Run a calibration on a virtual clock with the simulated headset; write an XDF.
 
