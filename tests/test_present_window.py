@@ -11,18 +11,15 @@ import numpy as np
 import pylsl
 import pytest
 import pyxdf
+from bci_apps.calibrate_command import calibrate_live
+from bci_apps.present import pick_screen, run_presentation
+from PySide6 import QtCore, QtGui
 
 from bci.errors import ConfigError, StreamError
 from bci.present import build_timeline, parse_protocol, sampled_sinusoid
 from bci.present.command import add_calibrate_arguments
 from bci.stream.description import StreamDescription
 from bci.stream.outlet import Outlet
-
-PySide6 = pytest.importorskip("PySide6")
-from PySide6 import QtCore, QtGui  # noqa: E402
-
-from bci_apps.calibrate_command import calibrate_live  # noqa: E402
-from bci_apps.present import pick_screen, run_presentation  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[1] / "docs" / "configs"
 
@@ -174,7 +171,7 @@ frequency = 21.0
 
 
 def test_feedback_bar_moves_toward_the_decoders_output(app, tmp_path) -> None:
-    path, protocol = _mi_protocol(tmp_path, trials=1, cue=1.2)
+    _, protocol = _mi_protocol(tmp_path, trials=1, cue=1.2)
     name = f"decisions-{uuid.uuid4().hex[:8]}"
     channels = ("class", "score_left", "score_right", "window_end", "latency_ms")
     outlet = Outlet(StreamDescription(name, "Decisions", 0.0, channels, ("misc",) * 5,
