@@ -95,16 +95,19 @@ class PresentationView:
         self.feedback = feedback
         self.decisions = decisions
         self.frame: Frame | None = None
+        self.requested_at = 0.0
         self.pushed: list[tuple[str, float]] = []
         self.on_flip: Callable[[Frame, float], None] | None = None
         self._flash_queue: list[str] = []  # P300: flashes awaiting their decision
+        self._matrix_cache: tuple[tuple[int, int], QtGui.QImage] | None = None
 
     # -- frames ------------------------------------------------------------------------
 
     def next_frame(self, expected_flip: float) -> Frame:
         """Ask the presenter for the frame due at ``expected_flip`` (LSL time)."""
         self._pull_decisions()
-        self.frame = self.presenter.prepare(expected_flip, requested=pylsl.local_clock())
+        self.requested_at = pylsl.local_clock()
+        self.frame = self.presenter.prepare(expected_flip, requested=self.requested_at)
         return self.frame
 
     def flipped(self, stamp: float) -> None:
@@ -246,9 +249,6 @@ class PresentationView:
             painter.drawRect(rects[outline].adjusted(-12, -12, 12, 12))
 
     def _paint_p300(self, painter, width, height, segment) -> None:
-        if self.feedback is not None:
-            self._text(painter, width, height, self.feedback.spelled or " ", 0.05, _HIT,
-                       y=0.07)
         if segment is None or segment.kind == "blank":
             return
         if self.protocol.p300_mode == "oddball":
@@ -264,20 +264,44 @@ class PresentationView:
         cell = min(width / (n_cols + 1), height * 0.85 / (n_rows + 1))
         x0 = (width - n_cols * cell) / 2
         y0 = height * 0.15 + (height * 0.85 - n_rows * cell) / 2
-        lit = set(segment.cells) if segment.kind == "flash" else set()
+        # The dim matrix is the same on every frame: drawn once per window size, then
+        # copied (text drawing is the costly part of a frame on a software renderer).
+        if self._matrix_cache is None or self._matrix_cache[0] != (width, height):
+            image = QtGui.QImage(width, height, QtGui.QImage.Format.Format_RGB32)
+            image.fill(_BLACK)
+            p = QtGui.QPainter(image)
+            p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            self._draw_cells(p, matrix, cell, x0, y0, _DIM, None)
+            p.end()
+            self._matrix_cache = ((width, height), image)
+        painter.drawImage(0, 0, self._matrix_cache[1])
+        if self.feedback is not None:
+            self._text(painter, width, height, self.feedback.spelled or " ", 0.05, _HIT,
+                       y=0.07)
+        if segment.kind == "flash":
+            self._draw_cells(painter, matrix, cell, x0, y0, _WHITE, set(segment.cells))
+        elif segment.kind == "cue":
+            cells = {(r, c) for r, row in enumerate(matrix) for c, ch in enumerate(row)
+                     if ch == segment.target}
+            self._draw_cells(painter, matrix, cell, x0, y0, _CUE, cells, outline=True)
+
+    def _draw_cells(self, painter, matrix, cell, x0, y0, color, only, *,
+                    outline: bool = False) -> None:
         font = painter.font()
         font.setPixelSize(max(8, int(cell * 0.6)))
         painter.setFont(font)
         for r, row in enumerate(matrix):
             for c, char in enumerate(row):
+                if only is not None and (r, c) not in only:
+                    continue
                 rect = QtCore.QRectF(x0 + c * cell, y0 + r * cell, cell, cell)
-                if segment.kind == "cue" and char == segment.target:
-                    painter.setPen(QtGui.QPen(_CUE, 3))
+                if only is not None:  # cover the dim character underneath
+                    painter.fillRect(rect, _BLACK)
+                if outline:
+                    painter.setPen(QtGui.QPen(color, 3))
                     painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
                     painter.drawRect(rect.adjusted(4, 4, -4, -4))
-                    painter.setPen(_CUE)
-                else:
-                    painter.setPen(_WHITE if (r, c) in lit else _DIM)
+                painter.setPen(color)
                 painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, char)
 
     def _paint_emg(self, painter, width, height, segment) -> None:
@@ -304,6 +328,9 @@ class _Pacer:
                  can_vsync: bool) -> None:
         self.window, self.view = window, view
         self.mode = "probing" if can_vsync else "timer"
+        self.grid0: float | None = None
+        self.next_due: float | None = None  # the grid time the next frame is drawn for
+        self.draw_times: list[float] = []
         self.timer = QtCore.QTimer()
         self.timer.setSingleShot(True)
         self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
@@ -325,13 +352,24 @@ class _Pacer:
             logger.info("frames paced by %s (median swap interval %.2f ms)",
                         "vertical sync" if self.mode == "vsync" else "a timer (no vsync)",
                         median * 1000)
-        if self.mode == "timer" and flips:
-            due = flips[-1] + presenter.interval
-            wait_ms = (due - pylsl.local_clock()) * 1000.0
-            self.timer.start(max(0, int(math.floor(wait_ms))))
-        else:
+        if self.mode != "timer" or not flips:
             # Under vsync the swap itself waits for the next refresh.
             self.window.requestUpdate()
+            return
+        # A fixed grid of frame times from the first flip (no drift): aim the next flip
+        # at the grid point after this one, starting the frame early by the time frames
+        # have been taking to draw (median of the last ones).
+        interval = presenter.interval
+        if self.grid0 is None:
+            self.grid0 = flips[0]
+        self.draw_times.append(max(0.0, flips[-1] - self.view.requested_at))
+        del self.draw_times[:-30]
+        lead = float(np.median(self.draw_times)) if self.draw_times else 0.0
+        k = math.ceil((flips[-1] + 0.5 * interval - self.grid0) / interval)
+        due = self.grid0 + k * interval
+        self.next_due = due
+        wait_ms = (due - lead - pylsl.local_clock()) * 1000.0
+        self.timer.start(max(0, int(round(wait_ms))))
 
 
 class _Window:
@@ -349,8 +387,11 @@ class _Window:
         self.setTitle(f"bci present: {Path(view.protocol.origin).name}")
 
     def _expected_flip(self) -> float:
+        """When the frame being drawn should reach the screen (LSL time)."""
         flips = self.view.presenter.stats.flips
         now = pylsl.local_clock()
+        if self.pacer.next_due is not None and self.pacer.next_due > now:
+            return self.pacer.next_due
         return max(now, flips[-1] + self.view.presenter.interval) if flips else now
 
     def _after_flip(self, stamp: float) -> None:
