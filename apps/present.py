@@ -99,6 +99,7 @@ class PresentationView:
         self.pushed: list[tuple[str, float]] = []
         self.on_flip: Callable[[Frame, float], None] | None = None
         self._flash_queue: list[str] = []  # P300: flashes awaiting their decision
+        self._sequence_open = False
         self._matrix_cache: tuple[tuple[int, int], QtGui.QImage] | None = None
 
     # -- frames ------------------------------------------------------------------------
@@ -139,14 +140,22 @@ class PresentationView:
                 if i >= 0:
                     self.feedback.flash_score(flash, values[i])
         self.feedback.advance(pylsl.local_clock())
+        if self.protocol.paradigm == "p300":
+            self._end_sequence_when_scored()
 
     def _p300_feedback(self, events: list[tuple[str, float]]) -> None:
         for label, _ in events:
             if label.startswith("flash:"):
                 self._flash_queue.append(label[len("flash:"):])
-        segment = self.frame.segment
-        if segment is not None and segment.kind == "rest" and events:
+                self._sequence_open = True
+
+    def _end_sequence_when_scored(self) -> None:
+        """P300: once every flash of a sequence has its decision, spell the character."""
+        segment = self.frame.segment if self.frame is not None else None
+        if self._sequence_open and not self._flash_queue and (
+                segment is None or segment.kind not in ("flash", "isi")):
             self.feedback.end_sequence()
+            self._sequence_open = False
 
     # -- drawing -----------------------------------------------------------------------
 
@@ -212,6 +221,7 @@ class PresentationView:
             bar = self.feedback.bar
             h = s * 0.05
             y = cy + s * 0.2
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
             painter.setBrush(_DIM)
             painter.drawRect(QtCore.QRectF(cx - s * 0.4, y, s * 0.8, h))
             painter.setBrush(_HIT)

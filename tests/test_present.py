@@ -300,3 +300,39 @@ def test_decision_feedback_bar_follows_the_decoders_direction() -> None:
     for k in range(20, 60):
         feedback.update([0, 0.9, 0.1, 0, 1], 0.05 * k)
     assert feedback.bar == pytest.approx(-0.8, abs=0.05)
+
+
+def test_replay_follow_takes_the_cue_streams_announced_responses_and_answers_a_cue(
+        ) -> None:
+    import time
+    import uuid
+
+    import pylsl
+
+    from bci.present import cue_description
+    from bci.replay.follow import follow_player
+    from bci.stream.outlet import Outlet
+
+    protocol = _protocol("ssvep", **{"frequency = 13.0": "frequency = 11.0"})
+    name = f"cues-{uuid.uuid4().hex[:8]}"
+    outlet = Outlet(cue_description(name, protocol, source_id=uuid.uuid4().hex))
+    player = follow_player("ssvep", name, source_id=uuid.uuid4().hex, timeout=5.0)
+    try:
+        player.start()
+        # The protocol's own frequencies, not bci simulate's defaults (13 Hz).
+        assert player.headset.responses["13Hz"].frequency == 11.0
+        info = pylsl.resolve_bypred(f"source_id='{player.source_id}'", 1, 5.0)[0]
+        inlet = pylsl.StreamInlet(info, recover=False)
+        inlet.open_stream(5.0)
+        outlet.push_marker("13Hz", pylsl.local_clock())
+        deadline = time.monotonic() + 5.0
+        n = 0
+        while (player.n_cues < 1 or n < 64) and time.monotonic() < deadline:
+            _, stamps = inlet.pull_chunk(timeout=0.2, max_samples=256)
+            n += len(stamps)
+        inlet.close_stream()
+        assert player.n_cues == 1 and n >= 64
+        assert inlet.info().channel_count() == len(player.headset.ch_names)
+    finally:
+        player.stop()
+        outlet.close()
