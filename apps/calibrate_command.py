@@ -58,7 +58,8 @@ def calibrate_live(args: argparse.Namespace, protocol, *, window_hook=None,
     # Checks that need the display, before any stream or file exists.
     screen = pick_screen(args.screen)
     protocol.check_refresh(float(screen.refreshRate() or 60.0))
-    for name in ([args.stream] if args.stream else []) + list(args.record_stream):
+    needed = ([args.stream] if args.stream else []) + list(args.record_stream)
+    for name in needed + ([args.decisions] if args.decisions else []):
         resolve_stream(name, timeout=args.timeout)  # StreamError: one line, no file
 
     cue_id = uuid.uuid4().hex

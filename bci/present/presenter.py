@@ -10,6 +10,7 @@ a calibration can be produced, and checked, without a display.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -127,6 +128,11 @@ class Presenter:
         self._pending_request = 0.0
         self._control: list[str] = []
         self.completed_trials = 0
+        ends: dict[int, float] = {}
+        for segment in self.timeline.segments:
+            if segment.trial >= 0:
+                ends[segment.trial] = max(ends.get(segment.trial, 0.0), segment.stop)
+        self._trial_ends = sorted(ends.values())
 
     # -- the clock ---------------------------------------------------------------------
 
@@ -241,8 +247,9 @@ class Presenter:
                 "flip_minus_request_ms": (flip_time - self._pending_request) * 1000.0,
                 "flip_minus_scheduled_ms": (flip_time - scheduled) * 1000.0})
             out.append((label, flip_time))
-        if frame.segment is not None and frame.segment.kind == "rest":
-            self.completed_trials = max(self.completed_trials, frame.segment.trial + 1)
+        if frame.segment is not None or frame.finished:
+            # A trial is complete once its last segment is over.
+            self.completed_trials = bisect.bisect_right(self._trial_ends, frame.t + 1e-9)
         return out
 
 
