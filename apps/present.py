@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -394,6 +396,7 @@ class _Window:
         self.screenshot_path: Path | None = None
         self.screenshot_taken = False
         self.on_finished: Callable[[], None] | None = None
+        self.error: BaseException | None = None
         self.setTitle(f"bci present: {Path(view.protocol.origin).name}")
 
     def _expected_flip(self) -> float:
@@ -405,6 +408,16 @@ class _Window:
         return max(now, flips[-1] + self.view.presenter.interval) if flips else now
 
     def _after_flip(self, stamp: float) -> None:
+        # An exception escaping a Qt callback is printed and lost; keep it, end the run,
+        # and let run_presentation raise it once the window is closed.
+        try:
+            self._flip_and_schedule(stamp)
+        except BaseException as err:
+            self.error = err
+            if self.on_finished is not None:
+                self.on_finished()
+
+    def _flip_and_schedule(self, stamp: float) -> None:
         view = self.view
         frame = view.frame
         view.flipped(stamp)
@@ -593,6 +606,12 @@ def run_presentation(protocol: Protocol, *, markers: str = DEFAULT_MARKERS,
     window.on_finished = loop.quit
     if window_hook is not None:
         window_hook(window)
+    # Ctrl-C and SIGTERM end the run as Esc does (the recording stays valid); Python
+    # runs the handler at the next frame callback.
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: presenter.stop())
     try:
         if fullscreen:
             window.setGeometry(target_screen.geometry())
@@ -605,12 +624,16 @@ def run_presentation(protocol: Protocol, *, markers: str = DEFAULT_MARKERS,
         window.requestUpdate()
         loop.exec()
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         window.close()
         app.processEvents()
         if inlet is not None:
             inlet.close_stream()
         if own_outlet:
             outlet.close()
+    if window.error is not None:
+        raise window.error
     result = presenter.stats.summary()
     result.update(backend=window.backend, pacing=window.pacer.mode,
                   completed_trials=presenter.completed_trials,
