@@ -336,3 +336,17 @@ def test_replay_follow_takes_the_cue_streams_announced_responses_and_answers_a_c
     finally:
         player.stop()
         outlet.close()
+
+
+def test_feedback_highlights_the_chosen_ssvep_target_and_spells_the_best_cell() -> None:
+    ssvep = load_protocol(PROTOCOLS / "calibrate-ssvep.toml")
+    feedback = DecisionFeedback(ssvep, ["class", "score_13Hz", "score_17Hz", "score_21Hz"])
+    feedback.update([2, 0.1, 0.2, 0.7], 1.0)
+    assert ssvep.cues[feedback.selected].label == "21Hz"
+    p300 = load_protocol(PROTOCOLS / "calibrate-p300.toml")
+    feedback = DecisionFeedback(p300, ["class", "score_nontarget", "score_target"])
+    for _ in range(3):
+        for k in range(6):
+            feedback.flash_score(f"row{k}", 0.9 if k == 2 else 0.1)
+            feedback.flash_score(f"col{k}", 0.8 if k == 4 else 0.2)
+    assert feedback.end_sequence() == "Q" and feedback.spelled == "Q"  # row 2, column 4

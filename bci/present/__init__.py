@@ -18,9 +18,10 @@ from bci.present.luminance import flicker_frame, sampled_sinusoid
 from bci.present.presenter import DROPPED_FRAME, Frame, FrameStats, Presenter, virtual_flips
 from bci.present.protocol import PARADIGMS, Cue, Protocol, Timing, load_protocol, parse_protocol
 from bci.present.schedule import Segment, Timeline, balanced_order, build_timeline
+from bci.present.speller import spell
 
 __all__ = ["DEFAULT_MARKERS", "DROPPED_FRAME", "PARADIGMS", "SIMULATED_STREAM", "Cue",
            "DecisionFeedback", "Frame", "FrameStats", "Presenter", "Protocol", "Segment",
            "Timeline", "Timing", "balanced_order", "build_timeline", "calibrate_virtual",
            "cue_description", "flicker_frame", "headset_description", "load_protocol",
-           "next_command", "parse_protocol", "sampled_sinusoid", "virtual_flips"]
+           "next_command", "parse_protocol", "sampled_sinusoid", "spell", "virtual_flips"]
