@@ -18,7 +18,8 @@ the numbers are the cost and jitter of the loop, not of a display's refresh.
 
 Usage::
 
-    python bench/bench_present.py [--seconds 10] [--backend auto|opengl|raster] [--json FILE]
+    python bench/bench_present.py [--seconds 10] [--backend auto|opengl|raster] [--quick]
+                                  [--json FILE]
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import loads_text, machine, summarize, table, write_json  # noqa: E402
+from common import loads_text, machine, summarize, table, write_json
 
 if "DISPLAY" not in os.environ:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -141,7 +142,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--backend", choices=["auto", "opengl", "raster"], default="auto")
     parser.add_argument("--json", default=None)
+    parser.add_argument("--quick", action="store_true", help="3 s per run (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds = 3.0
 
     from PySide6 import QtGui
 
