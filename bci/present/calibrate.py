@@ -1,6 +1,6 @@
 """Calibration sessions: the cue stream, the headset's stream, and the virtual-clock run.
 
-A live calibration (``bci calibrate``, in ``bci_apps.present_command``) shows the
+A live calibration (``bci calibrate``, in ``bci_apps.calibrate_command``) shows the
 protocol in a window and records the signal and the cue markers with
 :class:`bci.record.Recorder`. :func:`calibrate_virtual` produces the same kind of XDF
 file with no display and no network: the :class:`~bci.present.Presenter` runs on a
