@@ -500,7 +500,7 @@ class MonitorWindow(QtWidgets.QMainWindow):
         """Names of reader threads still running (empty after a clean close)."""
         readers = [self.signal_reader, self.marker_reader, self.decision_reader,
                    self.discovery, *self._retired]
-        return [r.name for r in readers if r is not None and r.is_running()]
+        return [r.thread_name for r in readers if r is not None and r.is_running()]
 
 
 # -- command line -----------------------------------------------------------------------

@@ -39,7 +39,7 @@ class Worker:
         self.error: BaseException | None = None
 
     @property
-    def name(self) -> str:
+    def thread_name(self) -> str:
         """The thread's name."""
         return self._thread_name
 

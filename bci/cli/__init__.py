@@ -21,9 +21,9 @@ SUBCOMMANDS: dict[str, str] = {
     "streams": "streams", "info": "info", "replay": "replay", "simulate": "simulate",
     "live": "live", "train": "train", "evaluate": "evaluate", "bench": "bench",
     "monitor": "monitor", "record": "record", "neurofeedback": "neurofeedback",
-    "demo": "demo",
+    "present": "present", "calibrate": "calibrate", "demo": "demo",
 }
-_LAZY_FLAGS = {"monitor"}
+_LAZY_FLAGS = {"monitor", "present", "calibrate"}
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 _SUBPARSERS: dict[str, argparse.ArgumentParser] = {}

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--sim-duration", type=float, default=600.0,
                    help="seconds of simulated signal (default 600)")
     p.add_argument("--seed", type=int, default=0, help="simulation seed")
+    p.add_argument("--follow", metavar="MARKERS", default=None,
+                   help="with --simulate: answer the cues of this marker stream (e.g. "
+                        "bci-cues from 'bci present') with the response each cue calls for")
     p.add_argument("--fault", default=None, metavar="SPEC",
                    help="inject faults, e.g. drop@10:100,nan@20:32,pause@30:2,restart@40:2,"
                         "jitter@50:5,shift@60:-20 (KIND@SECONDS:VALUE; see docs/faults.md)")
@@ -53,6 +56,27 @@ def _sources(args: argparse.Namespace) -> list:
     return sources_from_file(args.file, name=args.name)
 
 
+def _follow(args: argparse.Namespace) -> int:
+    """A simulated headset that answers the cues of a marker stream, until Ctrl-C."""
+    from bci.cli.supervisor import wait_while
+    from bci.errors import BciError
+    from bci.present.follow import follow_player
+
+    if not args.simulate:
+        raise BciError("--follow needs --simulate PARADIGM: the headset that answers the "
+                       "cues is simulated")
+    player = follow_player(args.simulate, args.follow, name=args.name, seed=args.seed)
+    player.start()
+    log.info("simulated %s headset '%s' following '%s'; Ctrl-C stops", args.simulate,
+             player.name, args.follow)
+    try:
+        wait_while(player.is_running, duration=args.duration, every=0.2)
+    finally:
+        player.stop()
+    log.info("answered %d cues", player.n_cues)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Replay until the end of the file, ``--duration``, or Ctrl-C."""
     from bci.cli.supervisor import check_duration, print_json, wait_while
@@ -60,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from bci.replay.faults import parse_faults
 
     check_duration(args.duration)
+    if args.follow:
+        return _follow(args)
     check_duration(args.sim_duration, "--sim-duration")
     if args.wait:
         check_duration(args.wait, "--wait")
