@@ -350,3 +350,16 @@ def test_feedback_highlights_the_chosen_ssvep_target_and_spells_the_best_cell() 
             feedback.flash_score(f"row{k}", 0.9 if k == 2 else 0.1)
             feedback.flash_score(f"col{k}", 0.8 if k == 4 else 0.2)
     assert feedback.end_sequence() == "Q" and feedback.spelled == "Q"  # row 2, column 4
+
+
+def test_emg_calibration_trains_gestures_from_point_cue_markers(tmp_path) -> None:
+    """An XDF cue stream has point markers only: each labels the signal up to the next
+    marker ("rest", the gesture's name, then its label while held), so segment training
+    and evaluation work on it."""
+    protocol = load_protocol(PROTOCOLS / "calibrate-emg.toml").with_trials(10)
+    calibrate_virtual(protocol, tmp_path / "a.xdf", seed=1)
+    calibrate_virtual(protocol, tmp_path / "b.xdf", seed=2)
+    model, data, _ = train(protocol.config, [tmp_path / "a.xdf"], n_folds=1)
+    assert "rest" in set(data.y.tolist()) and len(set(data.y.tolist())) == 6
+    result = evaluate(model, [tmp_path / "b.xdf"])
+    assert result["window_accuracy"] >= 0.85, result["window_accuracy"]

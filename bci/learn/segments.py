@@ -13,10 +13,22 @@ from bci.replay.source import ReplaySource
 
 def labelled_segments(source: ReplaySource, events: Mapping[str, Sequence[str]]
                       ) -> list[tuple[int, int, str]]:
-    """Sample spans ``(start, stop, class)`` of the annotations that name a class."""
+    """Sample spans ``(start, stop, class)`` of the annotations that name a class.
+
+    Annotations with a duration are segments; a recording whose markers all are points
+    (a cue stream) has each marker label the signal up to the next marker.
+    """
     label_to_class = {label: name for name, labels in events.items() for label in labels}
+    durations = list(source.durations) or [0.0] * len(source.markers)
+    if source.markers and not any(d > 0 for d in durations):
+        # Point markers only (an XDF cue stream, as `bci calibrate` writes: "rest", the
+        # gesture's name, then the gesture's label while it is held): each marker labels
+        # the signal until the next one, or to the end of the recording.
+        onsets = [onset for onset, _ in source.markers]
+        end = source.n_times / source.sfreq
+        durations = [b - a for a, b in zip(onsets, [*onsets[1:], end], strict=True)]
     spans = []
-    for (onset, label), duration in zip(source.markers, source.durations, strict=True):
+    for (onset, label), duration in zip(source.markers, durations, strict=True):
         name = label_to_class.get(label)
         if name is not None and duration > 0:
             start = int(round(onset * source.sfreq))
