@@ -17,7 +17,10 @@ if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then
   if [ "$SUDO" != "none" ]; then
     echo "setup: installing Qt's system libraries:$missing" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    # (debconf's "delaying package configuration, since apt-utils is not installed" is
+    # noise on a minimal image: filtered, every other message still shows.)
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      $missing >/dev/null 2> >(grep -v "delaying package configuration" >&2)
   else
     echo "setup: missing system libraries for the GUI:$missing (install them with apt-get)" >&2
   fi
@@ -26,5 +29,7 @@ fi
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev]"
+# setuptools warns on every editable install of a flat layout (bci/ and bci_apps/ at the
+# root) that such folders "may take precedence during imports": here they are the package.
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q -e ".[dev]"
 echo "setup: done (.venv ready; run .venv/bin/bci --help)" >&2

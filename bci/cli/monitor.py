@@ -11,7 +11,7 @@ import importlib
 
 HELP = "the desktop monitor: traces, spectra, decisions, health"
 
-#: The module of the GUI program (``apps/monitor.py``, installed as ``bci_apps``).
+#: The module of the GUI program (``bci_apps/monitor.py``).
 PROGRAM = "bci_apps.monitor"
 
 
