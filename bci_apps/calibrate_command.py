@@ -45,16 +45,16 @@ def run(args: argparse.Namespace) -> int:
 def calibrate_live(args: argparse.Namespace, protocol, *, window_hook=None,
                    on_flip=None) -> int:
     """The window plus a recorder (and, with ``--simulate``, the following headset)."""
-    from bci_apps.present import pick_screen, run_presentation
-    from PySide6 import QtGui
+    from PySide6 import QtWidgets
 
     from bci.datasets.follow import CueFollowingHeadset, responses_for
     from bci.present.follow import FollowPlayer
     from bci.record.recorder import Recorder
     from bci.stream.discovery import resolve_stream
     from bci.stream.outlet import Outlet
+    from bci_apps.present import pick_screen, run_presentation
 
-    QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
+    QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     # Checks that need the display, before any stream or file exists.
     screen = pick_screen(args.screen)
     protocol.check_refresh(float(screen.refreshRate() or 60.0))

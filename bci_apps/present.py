@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pylsl
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtOpenGL import QOpenGLWindow
 
 from bci.errors import BciError, ConfigError, StreamError
@@ -580,7 +580,7 @@ def run_presentation(protocol: Protocol, *, markers: str = DEFAULT_MARKERS,
         The frame statistics (see :meth:`bci.present.FrameStats.summary`), ``backend``,
         ``pacing``, ``completed_trials`` and ``stopped`` (Esc).
     """
-    app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     target_screen = pick_screen(screen)
     refresh = float(target_screen.refreshRate() or 60.0)
     protocol.check_refresh(refresh)
@@ -627,15 +627,21 @@ def run_presentation(protocol: Protocol, *, markers: str = DEFAULT_MARKERS,
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         window.close()
+        error, backend, pacing = window.error, window.backend, window.pacer.mode
+        # Delete the window now, in this event loop, not whenever Python collects the
+        # wrapper: a window freed at a random later point (inside another widget's
+        # constructor) crashed Qt.
+        window.deleteLater()
+        app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
         app.processEvents()
         if inlet is not None:
             inlet.close_stream()
         if own_outlet:
             outlet.close()
-    if window.error is not None:
-        raise window.error
+    if error is not None:
+        raise error
     result = presenter.stats.summary()
-    result.update(backend=window.backend, pacing=window.pacer.mode,
+    result.update(backend=backend, pacing=pacing,
                   completed_trials=presenter.completed_trials,
                   n_trials=presenter.timeline.n_trials, stopped=presenter.stopped,
                   protocol=protocol.origin, seed=seed)

@@ -11,8 +11,6 @@ import numpy as np
 import pylsl
 import pytest
 import pyxdf
-from bci_apps.calibrate_command import calibrate_live
-from bci_apps.present import pick_screen, run_presentation
 from PySide6 import QtCore, QtGui
 
 from bci.errors import ConfigError, StreamError
@@ -20,13 +18,18 @@ from bci.present import build_timeline, parse_protocol, sampled_sinusoid
 from bci.present.command import add_calibrate_arguments
 from bci.stream.description import StreamDescription
 from bci.stream.outlet import Outlet
+from bci_apps.calibrate_command import calibrate_live
+from bci_apps.present import pick_screen, run_presentation
 
 CONFIGS = Path(__file__).resolve().parents[1] / "docs" / "configs"
 
 
-@pytest.fixture(scope="module")
-def app():
-    return QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
+@pytest.fixture
+def app(qapp):
+    # pytest-qt's one QApplication for the whole session: an application of this module's
+    # own, destroyed with the module, would leave pyqtgraph (the monitor's tests) holding
+    # a dead one.
+    return qapp
 
 
 def _mi_protocol(tmp_path: Path, trials: int, cue: float = 0.8):
