@@ -39,6 +39,8 @@ COVARIANCE_ESTIMATORS = ("corr", "cov", "hub", "lwf", "mcd", "oas", "sch", "scm"
 #: default: pass it as ``skops.io.load(path, trusted=TRUSTED_TYPES)``. A test dumps every
 #: kind, fitted, and checks that ``skops.io.get_untrusted_types`` stays within this list.
 TRUSTED_TYPES: tuple[str, ...] = (
+    "bci.adapt.recenter.Recentering",
+    "bci.adapt.running_mean.RunningRiemannianMean",
     "bci.decoders.emg.EMGFeatures",
     "bci.decoders.motor_imagery.FilterBankCSP",
     "bci.decoders.spectral.BandPower",
