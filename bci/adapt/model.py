@@ -19,6 +19,7 @@ from pyriemann.geometry.mean import mean_riemann
 from sklearn.pipeline import Pipeline
 
 from bci.adapt.recenter import Recentering, covariance_step, insert_recentering, recentering_of
+from bci.adapt.rolling import RollingRefit
 from bci.adapt.settings import AdaptSettings, check_adapt
 from bci.errors import ConfigError, ModelError
 
@@ -39,10 +40,14 @@ def make_recentering(settings: AdaptSettings) -> Recentering:
 
 
 def adaptive_estimator(estimator: object, config: Any) -> object:
-    """The unfitted decoder of a config with its re-centering step, if ``[adapt]`` asks.
+    """The unfitted decoder of a config with its adaptive parts, if ``[adapt]`` asks.
 
-    Call it on :func:`bci.pipeline.training.make_estimator`'s result: the fitted model
-    then re-centres wherever it runs (``bci live``, ``bci evaluate``) with no other wiring.
+    ``recenter``: a re-centering step after the covariance step, so the fitted model
+    re-centres wherever it runs (``bci live``, ``bci evaluate``) with no other wiring.
+    ``supervised``: the classifier wrapped in a :class:`~bci.adapt.rolling.RollingRefit`,
+    which keeps the calibration trials' features, so the session's updates start from
+    the calibration instead of from nothing. :func:`bci.pipeline.training.make_estimator`
+    calls it.
 
     Parameters
     ----------
@@ -55,12 +60,16 @@ def adaptive_estimator(estimator: object, config: Any) -> object:
     estimator
     """
     settings = settings_of(config)
-    if not settings.recenter:
-        return estimator
-    if covariance_step(estimator) is None:
-        raise ConfigError(f"{config.origin}: [adapt].recenter needs a decoder with a "
-                          f"covariance stage, and {config.decoder.get('kind')!r} has none")
-    return insert_recentering(estimator, make_recentering(settings))
+    if settings.recenter:
+        if covariance_step(estimator) is None:
+            raise ConfigError(f"{config.origin}: [adapt].recenter needs a decoder with a "
+                              f"covariance stage, and {config.decoder.get('kind')!r} has none")
+        estimator = insert_recentering(estimator, make_recentering(settings))
+    if settings.supervised and isinstance(estimator, Pipeline):
+        name, classifier = estimator.steps[-1]
+        estimator = Pipeline([*estimator.steps[:-1],
+                              (name, RollingRefit(classifier, settings.supervised_window))])
+    return estimator
 
 
 def _training_mean(decoder: Pipeline, model_info: dict, classes: list[str]) -> np.ndarray:

@@ -70,7 +70,7 @@ class Recentering(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     forgetting : float or None
-        Forgetting factor of the running mean, in (0, 1); None keeps every window
+        Forgetting factor of the running mean, in (0, 1]; 1 or None keeps every window
         (cumulative mean) unless ``window`` is given.
     window : int or None
         Running mean of the last ``window`` covariances instead.

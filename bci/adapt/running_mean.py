@@ -29,8 +29,8 @@ class RunningRiemannianMean:
     Parameters
     ----------
     forgetting : float or None
-        Forgetting factor ``λ`` in (0, 1): the newest matrix weighs ``1 - λ`` once more
-        than ``1/(1 - λ)`` matrices were seen. None: no forgetting.
+        Forgetting factor ``λ`` in (0, 1]: the newest matrix weighs ``1 - λ`` once more
+        than ``1/(1 - λ)`` matrices were seen. 1 or None: no forgetting (cumulative).
     window : int or None
         Keep the exact mean of the last ``window`` matrices instead (>= 1). Exclusive
         with ``forgetting``.
@@ -46,8 +46,8 @@ class RunningRiemannianMean:
     def __init__(self, forgetting: float | None = None, window: int | None = None) -> None:
         if forgetting is not None and window is not None:
             raise ValueError("give a forgetting factor or a window, not both")
-        if forgetting is not None and not 0.0 < forgetting < 1.0:
-            raise ValueError(f"forgetting must be between 0 and 1 (exclusive), got {forgetting}")
+        if forgetting is not None and not 0.0 < forgetting <= 1.0:
+            raise ValueError(f"forgetting must be in (0, 1], got {forgetting}")
         if window is not None and (isinstance(window, bool) or int(window) != window
                                    or window < 1):
             raise ValueError(f"window must be a positive number of windows, got {window!r}")

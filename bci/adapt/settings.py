@@ -4,12 +4,13 @@
 
     [adapt]
     recenter = "unsupervised"   # covariance decoders: re-centre on the session's mean
-    forgetting = 0.95           # ... with this forgetting factor (or: window = 40 windows)
+    forgetting = 0.95           # ... with this forgetting factor (1: remember every window;
+                                # or: window = 40, the exact mean of the last 40 windows)
     warmup = 5                  # windows before re-centering starts (un-adapted until then)
     normalise = { window = 30.0 }   # continuous outputs: offset and gain over 30 s
     # normalise = { trials = 20 }   # ... or over the last 20 decisions
     supervised = true           # update the classifier from each labelled trial
-    # supervised = { window = 40, min_per_class = 5 }
+    # supervised = { window = 40 }   # refit on the newest 40 labelled trials
 
 Every mistake is one line naming the key and what to write instead.
 """
@@ -30,6 +31,7 @@ _RECENTER = ("unsupervised", "none")
 #: Defaults: a forgetting factor of 0.95 remembers about 20 windows; 5 windows of warm-up.
 DEFAULT_FORGETTING = 0.95
 DEFAULT_WARMUP = 5
+#: Session-only refits (a model trained without ``supervised``) hold this many trials.
 DEFAULT_SUPERVISED_WINDOW = 40
 DEFAULT_MIN_PER_CLASS = 5
 
@@ -52,8 +54,9 @@ class AdaptSettings:
         Output normalisation over the last seconds, or the last decisions.
     supervised : bool
         Supervised updates from labelled trials.
-    supervised_window : int
-        Labelled trials a refit uses (the newest).
+    supervised_window : int or None
+        Labelled trials a refit uses (the newest; calibration trials first). None: all
+        of them.
     min_per_class : int
         Labelled trials of every class before the first refit.
     """
@@ -65,7 +68,7 @@ class AdaptSettings:
     normalise_seconds: float | None = None
     normalise_trials: int | None = None
     supervised: bool = False
-    supervised_window: int = DEFAULT_SUPERVISED_WINDOW
+    supervised_window: int | None = None
     min_per_class: int = DEFAULT_MIN_PER_CLASS
 
     @property
@@ -138,9 +141,9 @@ def check_adapt(table: Mapping[str, Any] | None, kind: str | None = None, *,
         window, forgetting = _count("[adapt].window", table["window"], 1), None
     if "forgetting" in table:
         value = table["forgetting"]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-            raise ValueError(f"[adapt].forgetting must be a number between 0 and 1 "
-                             f"(e.g. 0.95 remembers about 20 windows), got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise ValueError(f"[adapt].forgetting must be a number in (0, 1] (0.95 remembers "
+                             f"about 20 windows, 1 all of them), got {value!r}")
         forgetting = float(value)
     warmup = _count("[adapt].warmup", table.get("warmup", DEFAULT_WARMUP), 0)
 
@@ -168,14 +171,15 @@ def check_adapt(table: Mapping[str, Any] | None, kind: str | None = None, *,
             trials = _count("[adapt].normalise.trials", spec["trials"], 2)
 
     supervised_spec = table.get("supervised", False)
-    supervised_window, min_per_class = DEFAULT_SUPERVISED_WINDOW, DEFAULT_MIN_PER_CLASS
+    supervised_window, min_per_class = None, DEFAULT_MIN_PER_CLASS
     if isinstance(supervised_spec, Mapping):
         extra = sorted(set(supervised_spec) - {"window", "min_per_class"})
         if extra:
             raise ValueError(f"unknown key(s) {extra} in [adapt].supervised: valid are "
                              "['min_per_class', 'window']")
-        supervised_window = _count("[adapt].supervised.window",
-                                   supervised_spec.get("window", supervised_window), 2)
+        if "window" in supervised_spec:
+            supervised_window = _count("[adapt].supervised.window",
+                                       supervised_spec["window"], 2)
         min_per_class = _count("[adapt].supervised.min_per_class",
                                supervised_spec.get("min_per_class", min_per_class), 1)
         supervised = True

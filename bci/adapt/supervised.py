@@ -3,8 +3,10 @@
 After each decision whose true class is known (a calibration with feedback, a speller
 with known text), the trial's features (through the decoder's steps before the
 classifier, as they were when it was decided) update the classifier: by ``partial_fit``
-where the classifier has one, else by refitting a fresh copy of it on the last
-``window`` labelled trials once each class has ``min_per_class`` of them. The decoder
+where the classifier has one (a model trained with ``[adapt] supervised`` has a
+:class:`~bci.adapt.rolling.RollingRefit`, whose ``partial_fit`` refits on the calibration
+and session trials, newest last), else by refitting a fresh copy of it on the session's
+last ``window`` labelled trials once each class has ``min_per_class`` of them. The decoder
 object is changed in place, so the pipeline that holds it decides with the update from
 the next window on.
 """
@@ -20,6 +22,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from bci.adapt.recenter import Recentering
+from bci.adapt.settings import DEFAULT_SUPERVISED_WINDOW
 from bci.errors import ModelError
 
 
@@ -32,20 +35,20 @@ class SupervisedUpdates:
         The fitted decoder the session runs (updated in place).
     classes : sequence of str
         The model's classes; a label outside them is refused.
-    window : int
-        Labelled trials a refit uses (the newest).
+    window : int or None
+        Labelled trials a session-only refit uses (the newest); None: 40.
     min_per_class : int
         Labelled trials of each class before the first refit.
     """
 
-    def __init__(self, decoder: Pipeline, classes: Sequence[str], window: int = 40,
+    def __init__(self, decoder: Pipeline, classes: Sequence[str], window: int | None = None,
                  min_per_class: int = 5) -> None:
         if not isinstance(decoder, Pipeline) or len(decoder.steps) < 2:
             raise ModelError("supervised updates need a decoder made of feature steps and "
                              "a classifier: use a trained kind such as tangent-space-lr")
         self.decoder = decoder
         self.classes = [str(c) for c in classes]
-        self.window = int(window)
+        self.window = int(window) if window is not None else DEFAULT_SUPERVISED_WINDOW
         self.min_per_class = int(min_per_class)
         self._original = copy.deepcopy(decoder.steps[-1][1])
         self.reset()

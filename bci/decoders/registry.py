@@ -40,6 +40,7 @@ COVARIANCE_ESTIMATORS = ("corr", "cov", "hub", "lwf", "mcd", "oas", "sch", "scm"
 #: kind, fitted, and checks that ``skops.io.get_untrusted_types`` stays within this list.
 TRUSTED_TYPES: tuple[str, ...] = (
     "bci.adapt.recenter.Recentering",
+    "bci.adapt.rolling.RollingRefit",
     "bci.adapt.running_mean.RunningRiemannianMean",
     "bci.decoders.emg.EMGFeatures",
     "bci.decoders.motor_imagery.FilterBankCSP",
