@@ -25,8 +25,8 @@ FORMAT_VERSION = 1
 _FORMAT = "bci-model"
 
 #: Modules whose types a model file may contain (checked before loading).
-TRUSTED_MODULES = ("bci.decoders.", "sklearn.", "pyriemann.", "mne.decoding.", "numpy.",
-                   "scipy.")
+TRUSTED_MODULES = ("bci.decoders.", "bci.adapt.", "sklearn.", "pyriemann.", "mne.decoding.",
+                   "numpy.", "scipy.")
 
 
 @dataclass
