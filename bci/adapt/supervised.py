@@ -76,13 +76,14 @@ class SupervisedUpdates:
 
         Returns
         -------
-        ndarray, shape (1, n_features)
+        ndarray, shape (1, ...)
+            What the last step takes: features, or covariances for MDM.
         """
         X = np.asarray(window, dtype=float)[np.newaxis]
         for _, step in self.decoder.steps[:-1]:
             # the re-centering already took this window into its mean when it was decided
             X = step.apply(X) if isinstance(step, Recentering) else step.transform(X)
-        return np.asarray(X, dtype=float).reshape(1, -1) if X.ndim > 2 else X
+        return np.asarray(X, dtype=float)  # (1, n_features), or (1, n, n) before MDM
 
     def update(self, window: ArrayLike, label: str) -> bool:
         """Learn from one labelled trial (after it was decided).
