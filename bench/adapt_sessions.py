@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bci.adapt.compare import compare_adapt  # noqa: E402
 from bci.errors import ConfigError  # noqa: E402
 from bci.pipeline.config import parse_config  # noqa: E402
+from bci.pipeline.evaluation import evaluate  # noqa: E402
 from bci.pipeline.training import train  # noqa: E402
 
 #: The real recordings: ``../shared/recordings`` beside the project, or $BCI_SHARED_RECORDINGS.
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, text, train_files, test_files in _pairs():
         if args.only and not any(o in name for o in args.only):
             continue
+        baseline_shown = False
         for label, table in SETTINGS.items():
             started = time.perf_counter()
             try:
@@ -105,6 +107,15 @@ def main(argv: list[str] | None = None) -> int:
                 reason = str(err).split("[adapt]", 1)[-1]
                 print(f"{name:<34} {label:<20} refused: [adapt]{reason[:60]}", flush=True)
                 rows.append({"pair": name, "adaptation": label, "refused": str(err)})
+                if not baseline_shown:  # what the un-adaptable decoder scores as it is
+                    baseline_shown = True
+                    model, _, _ = train(parse_config(text, origin=name), train_files,
+                                        n_folds=0)
+                    plain = evaluate(model, test_files)
+                    print(f"{name:<34} {'none (un-adapted)':<20} {plain['n_labelled']:>5} "
+                          f"{plain['accuracy']:6.3f}", flush=True)
+                    rows.append({"pair": name, "adaptation": "none", "unadapted": {
+                        k: plain[k] for k in ("n_labelled", "accuracy", "balanced_accuracy")}})
                 continue
             if label == "recenter+supervised" and "emg" in name:
                 continue  # a refit per 25-ms window on both: minutes, and recenter alone fails
