@@ -168,6 +168,15 @@ def test_recenter_fits_every_covariance_kind_and_only_those():
         if covariance_step(decoder) is not None:
             found.append(kind)
     assert set(found) == set(RECENTRABLE_KINDS)
+    # supervised updates: every trained class decoder is features + a classifier, or refused
+    X, y = np.random.default_rng(9).standard_normal((12, 4, 128)), np.tile(["a", "b"], 6)
+    for kind in DECODER_KINDS:
+        try:
+            check_adapt({"supervised": True}, kind)
+        except ValueError:
+            continue
+        decoder = make_decoder(kind, {}, sfreq=128.0, classes=None).fit(X, y)
+        assert len(SupervisedUpdates(decoder, ["a", "b"]).features(X[0])) == 1, kind
 
 
 # --------------------------------------------------------------------------------------

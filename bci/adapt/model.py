@@ -115,6 +115,8 @@ def with_adaptation(model: Any, settings: AdaptSettings | None = None) -> Any:
         recentering = make_recentering(settings).fit_reference(
             _training_mean(decoder, model.info, list(model.classes)))
         decoder = insert_recentering(decoder, recentering)
+    elif existing is not None and not settings.recenter:
+        decoder = without_adaptation(replace(model, decoder=decoder)).decoder
     elif existing is not None:
         existing.set_params(forgetting=settings.forgetting, window=settings.window,
                             warmup=settings.warmup)

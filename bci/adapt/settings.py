@@ -25,6 +25,8 @@ from typing import Any
 #: against the decoders the registry builds).
 RECENTRABLE_KINDS = ("csp-lda", "tangent-space-lr", "mdm", "xdawn-ts-lr")
 
+#: Trained kinds that are not a pipeline of feature steps and a classifier.
+_NOT_SUPERVISABLE = ("trca",)
 _KEYS = ("recenter", "forgetting", "window", "warmup", "normalise", "supervised")
 _RECENTER = ("unsupervised", "none")
 
@@ -191,7 +193,7 @@ def check_adapt(table: Mapping[str, Any] | None, kind: str | None = None, *,
     if supervised and kind is not None:
         from bci.decoders.registry import is_continuous, needs_training
 
-        if not needs_training(kind) or is_continuous(kind):
+        if not needs_training(kind) or is_continuous(kind) or kind in _NOT_SUPERVISABLE:
             raise ValueError(f"[adapt].supervised updates a trained classifier, and {kind!r} "
                              "is not one: remove supervised")
     return AdaptSettings(recenter=recenter, forgetting=forgetting if recenter else None,
