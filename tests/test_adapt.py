@@ -330,14 +330,15 @@ def test_an_adapted_model_file_starts_the_next_session_where_this_one_ended(tmp_
 def test_recentering_lifts_r08_to_r04_and_live_equals_offline(mi_files, tmp_path):
     """Trained on R08 with [adapt]: R04 un-adapted 11/15 (the issue's 0.733), adapted at
     least 12/15; `bci live MODEL` on a replay of R04 gives the adapted scores bit for bit."""
+    from bci.pipeline.config import load_config
     from bci.pipeline.training import train
     from bci.replay import Player
     from bci.replay.files import sources_from_file
     from bci.stream import Inlet
     from bci.stream.discovery import resolve_stream
 
-    text = (CONFIGS / "motor-imagery.toml").read_text() + _ADAPT
-    model, _, _ = train(parse_config(text, origin="mi-adapt.toml"), [mi_files[1]], n_folds=0)
+    model, _, _ = train(load_config(CONFIGS / "motor-imagery-adapt.toml"), [mi_files[1]],
+                        n_folds=0)
     assert recentering_of(model.decoder) is not None
     result = compare_adapt(model, [mi_files[0]])
     assert result["unadapted"]["n_labelled"] == 15
