@@ -258,6 +258,19 @@ def test_rolling_refit_equals_a_fit_on_calibration_and_session_trials():
                        LogisticRegression().fit(X[35:], y[35:]).predict_proba(X))
     with pytest.raises(ValueError, match=r"label\(s\) \['c'\] are not among"):
         rolling.partial_fit(X[:1], ["c"])
+    # MDM's trials are covariance matrices: the window holds them as they are
+    covs = _spd(np.random.default_rng(10), 30)
+    labels = np.tile(["a", "b"], 15)
+    mdm = RollingRefit(MDM()).fit(covs[:20], labels[:20]).partial_fit(covs[20:], labels[20:])
+    assert_array_equal(mdm.predict(covs), MDM().fit(covs, labels).predict(covs))
+
+
+def test_rolling_refit_passes_the_scikit_learn_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    checks = check_estimator(RollingRefit(LogisticRegression()), on_fail=None)
+    failed = [c["check_name"] for c in checks if c["status"] == "failed"]
+    assert not failed and len(checks) > 40
 
 
 def test_normaliser_removes_offset_and_gain_over_its_window():

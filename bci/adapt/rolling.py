@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 def _classifier_has(name: str):
@@ -61,7 +61,8 @@ class RollingRefit(ClassifierMixin, BaseEstimator):
         -------
         self : RollingRefit
         """
-        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        # allow_nd: MDM's trials are covariance matrices
+        X, y = validate_data(self, X, y, allow_nd=True, dtype=float)
         if self.window is not None and (isinstance(self.window, bool) or self.window < 2):
             raise ValueError(f"window must be at least 2 trials, got {self.window!r}")
         self.window_ = int(self.window) if self.window is not None else None
@@ -83,7 +84,7 @@ class RollingRefit(ClassifierMixin, BaseEstimator):
         ----------
         X : array-like, shape (n_trials, n_features)
         y : array-like, shape (n_trials,)
-        classes : ignored (the calibration fixed them)
+        classes : ignored (the calibration, or the first call, fixes them)
 
         Returns
         -------
@@ -94,8 +95,10 @@ class RollingRefit(ClassifierMixin, BaseEstimator):
         ValueError
             If a label is not one of ``classes_``.
         """
-        check_is_fitted(self, "estimator_")
-        X, y = np.asarray(X, dtype=float), np.asarray(y).astype(self.y_.dtype, copy=False)
+        if not hasattr(self, "estimator_"):
+            return self.fit(X, y)
+        X, y = validate_data(self, X, y, allow_nd=True, dtype=float, reset=False)
+        y = y.astype(self.y_.dtype, copy=False)
         unknown = sorted(set(map(str, y)) - set(map(str, self.classes_)))
         if unknown:
             raise ValueError(f"label(s) {unknown} are not among the classes "
@@ -111,16 +114,19 @@ class RollingRefit(ClassifierMixin, BaseEstimator):
     def predict(self, X: ArrayLike) -> NDArray:
         """Classes of ``X``."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(validate_data(self, X, allow_nd=True, dtype=float,
+                                                    reset=False))
 
     @available_if(_classifier_has("predict_proba"))
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Class probabilities of ``X`` (where the classifier has them)."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(validate_data(self, X, allow_nd=True, dtype=float,
+                                                    reset=False))
 
     @available_if(_classifier_has("decision_function"))
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """Decision values of ``X`` (where the classifier has them)."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.decision_function(X)
+        return self.estimator_.decision_function(validate_data(self, X, allow_nd=True, dtype=float,
+                                                    reset=False))
