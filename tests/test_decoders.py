@@ -221,6 +221,15 @@ def test_trusted_types_are_all_needed():
     for kind in DECODER_KINDS:
         decoder, *_ = _build_fitted(kind)
         needed |= set(sio.get_untrusted_types(data=sio.dumps(decoder)))
+    # [adapt] adds its steps to the covariance kinds (bci.adapt.model.adaptive_estimator)
+    from bci.adapt.model import adaptive_estimator
+    from bci.pipeline.config import parse_config
+
+    config = parse_config('[decoder]\nkind = "mdm"\n[online]\nwindow = 1.0\n'
+                          '[adapt]\nrecenter = "unsupervised"\nsupervised = true\n')
+    _, X, y = _build_fitted("mdm")
+    adapted = adaptive_estimator(make_decoder("mdm", {}, sfreq=250.0, classes=None), config)
+    needed |= set(sio.get_untrusted_types(data=sio.dumps(adapted.fit(X, y))))
     assert needed == set(TRUSTED_TYPES) - set(LEGACY_TRUSTED_TYPES)
 
 

@@ -13,6 +13,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", nargs="+", required=True, help="held-out recordings")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object, with every decision")
+    parser.add_argument("--compare-adapt", action="store_true",
+                        help="score each file with and without adaptation ([adapt], or "
+                             "re-centering by default), side by side, with the accuracy "
+                             "over time")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,6 +27,15 @@ def run(args: argparse.Namespace) -> int:
 
     one_blas_thread()
     model = load_model(args.model)
+    if args.compare_adapt:
+        from bci.learn.compare_adapt import compare_adapt, format_comparison
+
+        comparison = compare_adapt(model, args.data)
+        if args.json:
+            print_json(comparison)
+        else:
+            print(format_comparison(comparison))
+        return 0
     result = evaluate(model, args.data)
     if args.json:
         print_json(result)

@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "/bci/onset, /bci/offset with [postprocess]")
     p.add_argument("--osc-prefix", default="/bci",
                    help="OSC address prefix (default /bci)")
+    p.add_argument("--save-model", default=None, metavar="OUT",
+                   help="at the end, write the model as this session adapted it ([adapt]), "
+                        "so that the next session starts from where this one ended")
 
 
 def _extra_sinks(args: argparse.Namespace) -> list:
@@ -80,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
     """Decode until ``--duration`` or Ctrl-C; print the latency table."""
     import sys
 
+    from bci.adapt.model import adapted_model, describe_adaptation
     from bci.cli.supervisor import check_duration, one_blas_thread, wait_while, write_json
+    from bci.errors import BciError
+    from bci.pipeline.model import Model, save_model
     from bci.pipeline.spec import load_spec
     from bci.pipeline.stats import format_stats
     from bci.runtime import open_live
@@ -88,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     check_duration(args.duration)
     one_blas_thread()
     spec = load_spec(args.spec)
+    if args.save_model and not isinstance(spec, Model):
+        raise BciError(f"--save-model needs a trained MODEL, and {args.spec} is a config: "
+                       "train it with 'bci train' first")
     sinks = _extra_sinks(args)
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
     try:
@@ -113,7 +122,13 @@ def run(args: argparse.Namespace) -> int:
         finally:
             setup.close()
     snapshot = session.stats.snapshot()
+    decoder = session.pipeline.decoder
+    snapshot["adaptation"] = describe_adaptation(decoder, session.stages)
     sys.stderr.write(format_stats(snapshot) + "\n")
+    if args.save_model:
+        path = save_model(adapted_model(spec, decoder, session=args.stream,
+                                        stages=session.stages), args.save_model)
+        log.info("wrote the adapted model to %s: the next session starts from here", path)
     if args.stats:
         write_json(args.stats, snapshot)
     return 0

@@ -45,6 +45,9 @@ LEGACY_TRUSTED_TYPES: tuple[str, ...] = (
 )
 
 TRUSTED_TYPES: tuple[str, ...] = (
+    "bci.adapt.recenter.Recentering",
+    "bci.adapt.rolling.RollingRefit",
+    "bci.adapt.running_mean.RunningRiemannianMean",
     "bci.decoders.covariance.Covariances",
     "bci.decoders.emg.EMGFeatures",
     "bci.decoders.motor_imagery.FilterBankCSP",

@@ -106,11 +106,12 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) ->
 
 def make_estimator(config: PipelineConfig, sfreq: float) -> object:
     """The unfitted decoder a config describes."""
+    from bci.adapt.model import adaptive_estimator
     from bci.decoders import make_decoder
 
     params = {k: v for k, v in config.decoder.items() if k != "kind"}
-    return make_decoder(config.decoder["kind"], params, sfreq=sfreq,
-                        classes=config.classes or None)
+    return adaptive_estimator(make_decoder(config.decoder["kind"], params, sfreq=sfreq,
+                                           classes=config.classes or None), config)
 
 
 def cross_validate(config: PipelineConfig, data: TrainingSet, n_folds: int,

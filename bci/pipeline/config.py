@@ -19,7 +19,7 @@ else:  # pragma: no cover
 from bci.errors import ConfigError
 
 _SECTIONS = {"name", "description", "signal", "filters", "epochs", "online", "decoder",
-             "budget", "postprocess", "feedback"}
+             "budget", "postprocess", "feedback", "adapt"}
 _SIGNAL_KEYS = {"picks"}
 _EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
 _ONLINE_KEYS = {"mode", "window", "step"}
@@ -64,6 +64,8 @@ class PipelineConfig:
         Milliseconds: ``chunk`` (filters per chunk), ``end_to_end``, ``decoder``.
     postprocess, feedback : dict or None
         Optional application tables.
+    adapt : dict or None
+        ``[adapt]``: what follows the session (see :mod:`bci.adapt.settings`).
     """
 
     text: str
@@ -83,6 +85,7 @@ class PipelineConfig:
     postprocess: dict | None = None
     feedback: dict | None = None
     name: str = ""
+    adapt: dict | None = None  # [adapt], checked by bci.adapt.settings.check_adapt
 
     @property
     def classes(self) -> list[str]:
@@ -238,9 +241,18 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
         if value is not None and not isinstance(value, dict):
             raise fail(f"[{key}] must be a table")
 
+    adapt = doc.get("adapt")
+    if adapt is not None:
+        from bci.adapt.settings import check_adapt
+
+        try:
+            check_adapt(adapt, decoder["kind"])
+        except ValueError as err:
+            raise fail(str(err)) from None
+
     return PipelineConfig(
         text=text, origin=origin, picks=picks, filters=[dict(f) for f in filters],
         events=events, tmin=tmin, tmax=tmax, train_window=train_window,
         train_step=train_step, mode=mode, window=window, step=step, decoder=dict(decoder),
         budget=budget, postprocess=postprocess, feedback=feedback,
-        name=str(doc.get("name", "")))
+        name=str(doc.get("name", "")), adapt=adapt)

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bci.adapt.model import describe_adaptation
 from bci.errors import StreamError
 from bci.outputs.decisions import DecisionOutlet, DecisionSink
 from bci.outputs.status import StatusSink
@@ -144,7 +145,8 @@ def open_live(spec: Spec, stream: str, *, markers: str | None = None,
                 source_id=base,
                 metadata={"input_stream": d.name, "pipeline": config.name or config.origin,
                           "budget_ms": dict(config.budget), "mode": config.mode,
-                          "model": isinstance(spec, Model)},
+                          "model": isinstance(spec, Model),
+                          "adaptation": describe_adaptation(pipeline.decoder, stages)},
                 rest=gesture_rest(stages))
             built.append(DecisionSink(outlet))
             # Gaps, stalls, repaired NaN bursts, ... as string markers on '<out>-status'.
