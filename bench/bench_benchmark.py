@@ -1,0 +1,212 @@
+"""Benchmark: ``bci benchmark`` on 2 workers against a sequential run, and Dask's cost per unit.
+
+Part 1, speed-up. The SPEC is ``docs/benchmarks/example.toml`` (4 pipelines, 3 public
+datasets in ``../shared/recordings``, 14 units) plus, unless ``--quick``, within-recording
+cross-validation (4 folds) of both motor-imagery pipelines on PhysioNet S001's runs R03,
+R04, R07 and R08 (32 more units). The same units run, each into a new result folder:
+
+- ``sequential``: one after the other in this process (the baseline);
+- ``joblib``: 2 loky worker processes;
+- ``dask local``: a ``LocalCluster`` of 2 single-threaded worker processes, started and
+  closed inside the timed call (as ``bci benchmark --jobs 2`` does).
+
+Wall time is the whole ``run_benchmark`` call (planning, checksums, workers' start-up,
+tables and plots); the speed-up is sequential / parallel, measured in the same run, the
+backends interleaved when ``--repeats`` > 1 (median reported). Every run's records are
+compared with the sequential run's, timing fields aside: ``identical`` must say yes.
+
+Part 2, overhead per unit: a no-op unit (returns its input) sent ``--noop`` times through
+joblib and through an already running 2-worker ``LocalCluster`` (cluster start-up timed
+on its own); per unit = (time for N + 1 units - time for 1 unit) / N.
+
+Usage::
+
+    python bench/bench_benchmark.py [--json FILE] [--quick] [--repeats N] [--noop N]
+
+The machine is shared (2 cores): the table prints the load average at the start and end;
+a speed-up near 2 needs the second core free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import load, machine, markdown_table, write_json  # noqa: E402
+
+TARGET_SPEEDUP = 1.6
+
+WITHIN_MI = """
+[[datasets]]
+name = "eegmmidb-within"
+path = "{recordings}/physionet-eegmmidb"
+include = "S*/S*R0[3478].edf"
+entities = '(?P<subject>S\\d+)R(?P<run>\\d+)'
+pipelines = ["mi-tangent-space", "mi-csp-lda"]
+evaluation = {{ scheme = "within", folds = 4 }}
+"""
+
+
+def find_recordings() -> Path | None:
+    """``../shared/recordings`` beside the project (or above it), if present."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        candidate = base / "shared" / "recordings"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def bench_spec(recordings: Path, quick: bool):
+    """The example SPEC, pointed at ``recordings``, plus the within-recording part."""
+    from bci.benchmark import parse_spec
+
+    text = (ROOT / "docs" / "benchmarks" / "example.toml").read_text()
+    text = text.replace('"../shared/recordings', f'"{recordings}')
+    text = text.replace('root = "../.."', f'root = "{ROOT}"')
+    if not quick:
+        text += WITHIN_MI.format(recordings=recordings)
+    return parse_spec(text, origin="bench")
+
+
+def _strip(records: list[dict]) -> list[dict]:
+    from bci.benchmark.unit import TIMING_FIELDS
+
+    return [{k: v for k, v in r.items() if k not in TIMING_FIELDS} for r in records]
+
+
+def timed_run(spec, backend: str, folder: Path) -> tuple[float, list[dict]]:
+    """Wall time of one whole run into a new folder, and its records."""
+    from bci.benchmark import run_benchmark
+
+    jobs, scheduler = (1, None) if backend == "sequential" else (2, backend)
+    started = time.perf_counter()
+    result = run_benchmark(spec, folder, jobs=jobs, scheduler=scheduler)
+    elapsed = time.perf_counter() - started
+    if result.failed:
+        failed = [r for r in result.records if r["status"] != "ok"]
+        raise SystemExit(f"{len(failed)} unit(s) failed: {failed[0]['error']}")
+    return elapsed, result.records
+
+
+def _noop(x):
+    return x
+
+
+def _ignore(task, result) -> None:
+    pass
+
+
+def _raise(task, err):
+    raise err
+
+
+def overhead(n: int) -> dict:
+    """Seconds per no-op unit through joblib and a running LocalCluster."""
+    from distributed import Client, LocalCluster, as_completed
+
+    from bci.benchmark.schedulers import ONE_THREAD_ENV, run_joblib
+
+    out = {}
+    times = {}
+    for count in (1, n + 1):
+        started = time.perf_counter()
+        run_joblib(list(range(count)), _noop, _ignore, jobs=2)
+        times[count] = time.perf_counter() - started
+    out["joblib_per_unit_ms"] = (times[n + 1] - times[1]) / n * 1e3
+    out["joblib_first_call_s"] = times[1]
+    started = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=":0", env=ONE_THREAD_ENV)
+    client = Client(cluster, set_as_default=False)
+    out["dask_cluster_start_s"] = time.perf_counter() - started
+    try:
+        for count in (1, n + 1):
+            started = time.perf_counter()
+            futures = client.map(_noop, list(range(count)), pure=False)
+            for future in as_completed(futures, loop=client.loop):
+                future.result()
+            times[count] = time.perf_counter() - started
+        out["dask_per_unit_ms"] = (times[n + 1] - times[1]) / n * 1e3
+    finally:
+        client.close()
+        cluster.close()
+    out["dask_over_joblib_per_unit_ms"] = out["dask_per_unit_ms"] - out["joblib_per_unit_ms"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", help="write the results to this JSON file")
+    parser.add_argument("--quick", action="store_true", help="the example SPEC only")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds (default 1)")
+    parser.add_argument("--noop", type=int, default=200, help="no-op units (default 200)")
+    args = parser.parse_args(argv)
+    recordings = find_recordings()
+    if recordings is None:
+        print("skipped: ../shared/recordings not found", file=sys.stderr)
+        write_json(args.json, {"benchmark": "benchmark", "skipped": "no recordings"})
+        return 0
+    env = machine()
+    spec = bench_spec(recordings, args.quick)
+    backends = ("sequential", "joblib", "local")
+    walls: dict[str, list[float]] = {b: [] for b in backends}
+    identical = {b: True for b in backends}
+    reference = None
+    unit_seconds: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bci-bench-benchmark-") as tmp:
+        for round_ in range(args.repeats):
+            for backend in backends:
+                wall, records = timed_run(spec, backend, Path(tmp) / f"{backend}-{round_}")
+                walls[backend].append(wall)
+                if backend == "sequential":
+                    unit_seconds += [r["timing"]["seconds"] for r in records]
+                if reference is None:
+                    reference = _strip(records)
+                identical[backend] &= _strip(records) == reference
+                print(f"round {round_ + 1}: {backend}: {wall:.1f} s "
+                      f"({len(records)} units)", file=sys.stderr)
+    n_units = len(reference)
+    base = statistics.median(walls["sequential"])
+    rows, results = [], []
+    for backend in backends:
+        wall = statistics.median(walls[backend])
+        entry = {"backend": backend, "workers": 1 if backend == "sequential" else 2,
+                 "units": n_units, "wall_s": wall, "walls_s": walls[backend],
+                 "speedup": base / wall, "identical": identical[backend]}
+        results.append(entry)
+        rows.append([backend, entry["workers"], n_units, f"{wall:.1f}",
+                     f"{entry['speedup']:.2f}x", "yes" if identical[backend] else "NO"])
+    print(f"\nload average at start {env['loadavg_start']}, at end {load()}; "
+          f"{os.cpu_count()} cores; unit compute time median "
+          f"{statistics.median(unit_seconds):.2f} s, p99 "
+          f"{sorted(unit_seconds)[int(0.99 * (len(unit_seconds) - 1))]:.2f} s")
+    print(markdown_table(["backend", "workers", "units", "wall s", "speed-up", "identical"],
+                         rows))
+    cost = overhead(args.noop)
+    print(markdown_table(["path", "per no-op unit (ms)", "start-up (s)"], [
+        ["joblib (loky, 2 workers)", f"{cost['joblib_per_unit_ms']:.2f}",
+         f"{cost['joblib_first_call_s']:.2f} (first call)"],
+        ["dask LocalCluster (2 workers)", f"{cost['dask_per_unit_ms']:.2f}",
+         f"{cost['dask_cluster_start_s']:.2f} (cluster)"]]))
+    best = max(r["speedup"] for r in results if r["backend"] != "sequential")
+    verdict = "meets" if best >= TARGET_SPEEDUP else "misses"
+    print(f"best speed-up with 2 workers {best:.2f}x: {verdict} the {TARGET_SPEEDUP}x target")
+    write_json(args.json, {"benchmark": "benchmark", "machine": env, "load_end": load(),
+                           "units": n_units, "unit_seconds_median":
+                               statistics.median(unit_seconds),
+                           "results": results, "overhead": cost,
+                           "target_speedup": TARGET_SPEEDUP})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
