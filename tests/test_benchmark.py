@@ -286,3 +286,38 @@ def test_moabb_evaluation_of_a_bci_decoder_equals_bci_on_the_same_epochs(tmp_pat
         # MOABB keeps its scores in HDF5 as float32: equal to that precision, exactly.
         assert np.float32(theirs) == np.float32(ours)
     assert np.isfinite(results["score"]).all()
+
+
+def test_bids_conversion_of_an_xdf_session_keeps_samples_events_and_channels(tmp_path):
+    import mne_bids
+    from test_io import write_xdf  # the XDF 1.0 writer of the reader's tests
+
+    from bci.bids import BidsError, write_bids
+    from bci.replay.files import sources_from_file
+    from bci.replay.source import ReplaySource
+
+    rng = np.random.default_rng(0)
+    eeg = rng.normal(0, 20, size=(2560, 4))  # 10 s at 256 Hz, microvolts
+    start = 100.0
+    write_xdf(tmp_path / "session.xdf", [
+        {"name": "ExG", "type": "EEG", "srate": 256, "n_channels": 4,
+         "channels": [(c, "EEG", "microvolts") for c in ("C3", "Cz", "C4", "Pz")],
+         "times": start + np.arange(2560) / 256, "values": eeg},
+        {"name": "Markers", "type": "Markers", "srate": 0, "n_channels": 1, "fmt": "string",
+         "times": start + np.array([1.0, 3.5, 6.0]), "values": ["left", "right", "left"]}])
+    written = write_bids(tmp_path / "session.xdf", tmp_path / "bids", subject="01",
+                         session="1", task="imagery", run="1", line_freq=50)
+    assert written.name == "sub-01_ses-1_task-imagery_run-1_eeg.vhdr"
+    raw = mne_bids.read_raw_bids(mne_bids.get_bids_path_from_fname(written), verbose="error")
+    stored = ReplaySource.from_raw(raw, "stored")
+    original = sources_from_file(tmp_path / "session.xdf")[0]
+    assert stored.ch_names == original.ch_names and stored.ch_types == ("eeg",) * 4
+    assert stored.sfreq == 256.0 and raw.info["line_freq"] == 50
+    assert stored.markers == original.markers
+    assert [label for _, label in stored.markers] == ["left", "right", "left"]
+    np.testing.assert_allclose(stored.data, original.data, rtol=1e-6, atol=1e-12)
+    with pytest.raises(BidsError, match="--overwrite"):
+        write_bids(tmp_path / "session.xdf", tmp_path / "bids", subject="01", session="1",
+                   task="imagery", run="1")
+    with pytest.raises(BidsError, match="letters and digits"):
+        write_bids(tmp_path / "session.xdf", tmp_path / "bids", subject="s_01", task="x")
