@@ -74,6 +74,13 @@ evaluation = { scheme = "within", folds = 2 }
 """
 
 
+@pytest.fixture(scope="module")
+def within_reference(study, tmp_path_factory):
+    """A sequential run of the WITHIN SPEC: the reference the other runs must equal."""
+    out = tmp_path_factory.mktemp("within") / "out"
+    return run_benchmark(parse_spec(_spec(study, WITHIN)), out), out
+
+
 def _without_timing(record: dict) -> dict:
     return {k: v for k, v in record.items() if k not in TIMING_FIELDS}
 
@@ -108,10 +115,11 @@ def test_unit_equals_bci_train_then_bci_evaluate(study, tmp_path):
     assert stored == result.records[0]
 
 
-def test_kill_then_resume_gives_the_full_table_and_a_rerun_computes_nothing(study, tmp_path):
+def test_kill_then_resume_gives_the_full_table_and_a_rerun_computes_nothing(
+        study, within_reference, tmp_path):
     spec_path = tmp_path / "spec.toml"
-    spec_path.write_text(_spec(study, WITHIN, '[evaluation]\nscheme = "within"'))
-    reference = run_benchmark(parse_spec(spec_path.read_text()), tmp_path / "reference")
+    spec_path.write_text(_spec(study, WITHIN))
+    reference, reference_out = within_reference
     assert reference.computed == 4
     out = tmp_path / "out"
     command = [sys.executable, "-m", "bci.benchmark", str(spec_path), "--out", str(out),
@@ -134,15 +142,15 @@ def test_kill_then_resume_gives_the_full_table_and_a_rerun_computes_nothing(stud
     assert resumed.returncode == 0, resumed.stderr
     counts = json.loads(resumed.stdout)
     assert (counts["computed"], counts["skipped"]) == (4 - done_before, done_before)
-    assert _table(out / "results.csv") == _table(tmp_path / "reference" / "results.csv")
+    assert _table(out / "results.csv") == _table(reference_out / "results.csv")
     again = run_benchmark(parse_spec(spec_path.read_text()), out, resume=True)
     assert (again.computed, again.skipped) == (0, 4)
 
 
-def test_local_dask_cluster_gives_the_records_of_a_sequential_run(study, tmp_path):
-    spec = parse_spec(_spec(study, WITHIN))
-    sequential = run_benchmark(spec, tmp_path / "sequential")
-    dask = run_benchmark(spec, tmp_path / "dask", jobs=2)
+def test_local_dask_cluster_gives_the_records_of_a_sequential_run(
+        study, within_reference, tmp_path):
+    sequential, _ = within_reference
+    dask = run_benchmark(parse_spec(_spec(study, WITHIN)), tmp_path / "dask", jobs=2)
     assert dask.backend == "local" and sequential.backend == "sequential"
     assert dask.computed == sequential.computed == 4
     assert [_without_timing(r) for r in dask.records] == \
