@@ -329,3 +329,21 @@ def test_bids_conversion_of_an_xdf_session_keeps_samples_events_and_channels(tmp
                    task="imagery", run="1")
     with pytest.raises(BidsError, match="letters and digits"):
         write_bids(tmp_path / "session.xdf", tmp_path / "bids", subject="s_01", task="x")
+
+
+def test_within_recording_folds_test_every_trial_exactly_once(study, within_reference):
+    from bci.replay.files import sources_from_file
+
+    result, _ = within_reference
+    source = sources_from_file(study / "data" / "sub01" / "sub01_run1_raw.fif")[0]
+    trials = sorted(round(t, 6) for t, label in source.markers if label in ("T1", "T2"))
+    for pipeline in ("ts", "csp"):
+        records = [r for r in result.records if r["pipeline"] == pipeline]
+        assert [r["split"] for r in records] == [
+            "sub01/sub01_run1_raw.fif fold 1/2", "sub01/sub01_run1_raw.fif fold 2/2"]
+        tested = [d for r in records for d in r["files"][0]["decisions"]]
+        assert len(tested) == len(trials) == 20
+        assert all(d["true"] in ("left", "right") for d in tested)
+        # Two contiguous blocks of 10 trials each, as the 20 trials split in two.
+        first, second = (r["files"][0]["decisions"] for r in records)
+        assert len(first) == len(second) == 10
