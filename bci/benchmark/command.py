@@ -13,7 +13,7 @@ from bci.benchmark.errors import SpecError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``bci benchmark`` to ``parser``."""
     parser.add_argument("spec", metavar="SPEC.toml",
-                        help="pipelines x datasets x evaluation scheme (docs/benchmarks.md)")
+                        help="pipelines x datasets x scheme (docs/benchmarks/README.md)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="worker processes (default 1: sequential here; more start a "
                              "local Dask cluster unless --scheduler says otherwise)")

@@ -27,7 +27,7 @@ class Recording:
     Attributes
     ----------
     path : str
-        Absolute path (workers must reach the same path, see ``docs/benchmarks.md``).
+        Absolute path (workers must reach the same path, see ``docs/benchmarks/README.md``).
     name : str
         Path relative to the dataset's folder, for tables and messages.
     subject, session, run : str

@@ -114,6 +114,9 @@ def run_benchmark(spec: BenchmarkSpec, out: str | Path, *, jobs: int = 1,
         The unit runner (a module-level function; the benchmark of the schedulers passes
         a trivial one).
     """
+    from bci.benchmark.schedulers import resolve
+
+    resolve(jobs, scheduler)  # a bad --jobs/--scheduler fails before any work
     store = ResultStore(out, resume=resume)
     units = plan(spec, store)
     records: dict[str, dict] = {}

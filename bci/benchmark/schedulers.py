@@ -8,7 +8,7 @@ caller can store it before the next one arrives):
 - ``joblib``: ``--jobs N`` loky worker processes on this machine;
 - ``local``: a ``dask.distributed.LocalCluster`` of N single-threaded worker processes;
 - ``tcp://HOST:PORT`` (or ``tls://``): a running ``dask.distributed`` scheduler, e.g. one
-  started by ``dask-jobqueue`` on a SLURM cluster (``docs/benchmarks.md``).
+  started by ``dask-jobqueue`` on a SLURM cluster (``docs/benchmarks/README.md``).
 
 Every worker runs one unit at a time on one thread, with BLAS capped to one thread (the
 units cap it themselves too), so ``--jobs 2`` on two cores does not oversubscribe them.

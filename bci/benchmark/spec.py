@@ -2,7 +2,7 @@
 
 The file is parsed, never evaluated, and checked before any unit runs: a pipeline or a
 dataset that is missing, a scheme that does not exist or a split naming runs that are
-not there is one :class:`~bci.benchmark.errors.SpecError` line. ``docs/benchmarks.md``
+not there is one :class:`~bci.benchmark.errors.SpecError` line. ``docs/benchmarks/README.md``
 documents the keys; ``docs/benchmarks/example.toml`` is a complete example.
 """
 
@@ -166,8 +166,11 @@ def _evaluation(table: object, where: str, default: Evaluation | None = None) ->
 
 
 def _resolve(root: Path, text: str) -> Path:
+    import os
+
     path = Path(text).expanduser()
-    return path if path.is_absolute() else root / path
+    # normpath, not resolve(): "../x" reads better in messages and symlinks stay as given.
+    return Path(os.path.normpath(path if path.is_absolute() else root / path))
 
 
 def _has_glob(text: str) -> bool:

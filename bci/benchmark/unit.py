@@ -121,7 +121,7 @@ def _read_source(part: Part):
     path = Path(part.path)
     if not path.is_file():
         raise RecordingError(f"{part.name}: not found at {part.path} on this worker: workers "
-                             "must reach the data at the same path (docs/benchmarks.md)")
+                             "must reach the data at the same path (docs/benchmarks/README.md)")
     if sha256(path) != part.sha256:
         raise RecordingError(f"{part.name}: the file at {part.path} differs from the one "
                              "planned (SHA-256): workers must see the same data")
