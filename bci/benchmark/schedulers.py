@@ -65,12 +65,20 @@ def _indexed(index: int, fn: Callable, task: Any) -> tuple[int, Any]:
 def run_joblib(tasks: Sequence, fn: Callable, on_result: OnResult, *, jobs: int) -> None:
     """Run the tasks on ``jobs`` loky processes, results handed back as they finish."""
     from joblib import Parallel, delayed, parallel_config
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
-        results = Parallel(return_as="generator_unordered")(
-            delayed(_indexed)(i, fn, task) for i, task in enumerate(tasks))
-        for index, result in results:
-            on_result(tasks[index], result)
+    try:
+        with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
+            results = Parallel(return_as="generator_unordered")(
+                delayed(_indexed)(i, fn, task) for i, task in enumerate(tasks))
+            for index, result in results:
+                on_result(tasks[index], result)
+    except TerminatedWorkerError as err:
+        # joblib cannot say which task killed its worker, nor go on without it.
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise SchedulerError(f"a joblib worker died ({first}): the results so far are kept; "
+                             "rerun to resume, or use --scheduler local (Dask records the "
+                             "unit that kills a worker as failed and goes on)") from None
 
 
 def _connect(address: str):
