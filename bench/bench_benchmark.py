@@ -11,7 +11,9 @@ The same units run, each into a new result folder:
 - ``sequential``: one after the other in this process (the baseline);
 - ``joblib``: 2 loky worker processes;
 - ``dask local``: a ``LocalCluster`` of 2 single-threaded worker processes, started and
-  closed inside the timed call (as ``bci benchmark --jobs 2`` does).
+  closed inside the timed call (as ``bci benchmark --jobs 2`` does);
+- ``plain``: no scheduler, two new Python processes each running every other unit
+  (planning not timed; no tables): the floor for two processes on this machine.
 
 Wall time is a whole ``python -m bci.benchmark SPEC --json`` process (the interpreter,
 imports, planning, checksums, workers' start-up, tables and plots); the speed-up is
@@ -136,6 +138,44 @@ def timed_run(spec_path: Path, backend: str, folder: Path) -> tuple[float, list[
     return elapsed, [store.get(key) for key in keys]
 
 
+_HALF = """
+import pickle, sys
+from bci.benchmark.unit import run_unit
+units = pickle.load(open(sys.argv[1], "rb"))[int(sys.argv[2])::2]
+records = [run_unit(u) for u in units]
+pickle.dump(records, open(sys.argv[3], "wb"))
+"""
+
+
+def plain_processes(spec_path: Path, folder: Path) -> tuple[float, list[dict]]:
+    """No scheduler at all: two new Python processes, each running every other unit.
+
+    The floor of what any backend can do with two processes here: the same imports and
+    units, a static split, nothing sent between processes but the result at the end.
+    """
+    import pickle
+    import subprocess
+
+    from bci.benchmark import load_spec
+    from bci.benchmark.runner import plan
+    from bci.benchmark.store import ResultStore
+
+    units = plan(load_spec(spec_path), ResultStore(folder))
+    (folder / "units.pkl").write_bytes(pickle.dumps(units))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    started = time.perf_counter()
+    children = [subprocess.Popen([sys.executable, "-c", _HALF, str(folder / "units.pkl"),
+                                  str(k), str(folder / f"half{k}.pkl")], env=env,
+                                 stderr=subprocess.DEVNULL) for k in (0, 1)]
+    for child in children:
+        child.wait(timeout=900)
+    elapsed = time.perf_counter() - started
+    halves = [pickle.loads((folder / f"half{k}.pkl").read_bytes()) for k in (0, 1)]
+    by_key = {r["key"]: r for half in halves for r in half}
+    return elapsed, [by_key[u.key] for u in units]
+
+
 def _noop(x):
     return x
 
@@ -239,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env = machine()
     ceilings = [ceiling()]
-    backends = ("sequential", "joblib", "local")
+    backends = ("sequential", "joblib", "local", "plain")
     walls: dict[str, list[float]] = {b: [] for b in backends}
     identical = {b: True for b in backends}
     reference = None
@@ -249,7 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         spec.write_text(bench_spec(recordings, args.quick))
         for round_ in range(args.repeats):
             for backend in backends:
-                wall, records = timed_run(spec, backend, Path(tmp) / f"{backend}-{round_}")
+                folder = Path(tmp) / f"{backend}-{round_}"
+                if backend == "plain":
+                    wall, records = plain_processes(spec, folder)
+                else:
+                    wall, records = timed_run(spec, backend, folder)
                 walls[backend].append(wall)
                 if backend == "sequential":
                     unit_seconds += [r["timing"]["seconds"] for r in records]
