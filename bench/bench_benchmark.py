@@ -43,6 +43,7 @@ a speed-up near 2 needs the second core free.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -107,7 +108,8 @@ def bench_spec(recordings: Path, quick: bool) -> str:
 def _strip(records: list[dict]) -> list[dict]:
     from bci.benchmark.unit import TIMING_FIELDS
 
-    return [{k: v for k, v in r.items() if k not in TIMING_FIELDS} for r in records]
+    return sorted(({k: v for k, v in r.items() if k not in TIMING_FIELDS} for r in records),
+                  key=lambda r: r["key"])
 
 
 def timed_run(spec_path: Path, backend: str, folder: Path) -> tuple[float, list[dict]]:
@@ -249,7 +251,8 @@ def overhead(n: int) -> dict:
     out["joblib_per_unit_ms"] = (time.perf_counter() - started) / n * 1e3
     started = time.perf_counter()
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", env=ONE_THREAD_ENV)
+                           dashboard_address=":0", env=ONE_THREAD_ENV,
+                           silence_logs=logging.ERROR)
     client = Client(cluster, set_as_default=False)
     out["dask_cluster_start_s"] = time.perf_counter() - started
     try:
