@@ -21,7 +21,8 @@ SUBCOMMANDS: dict[str, str] = {
     "streams": "streams", "info": "info", "replay": "replay", "simulate": "simulate",
     "live": "live", "train": "train", "evaluate": "evaluate", "bench": "bench",
     "monitor": "monitor", "record": "record", "neurofeedback": "neurofeedback",
-    "present": "present", "calibrate": "calibrate", "demo": "demo",
+    "present": "present", "calibrate": "calibrate", "benchmark": "benchmark",
+    "bids": "bids", "demo": "demo",
 }
 _LAZY_FLAGS = {"monitor", "present", "calibrate"}
 
