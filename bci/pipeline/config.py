@@ -18,7 +18,7 @@ else:  # pragma: no cover
 from bci.errors import ConfigError
 
 _SECTIONS = {"name", "description", "signal", "filters", "epochs", "online", "decoder",
-             "budget", "postprocess", "feedback"}
+             "budget", "postprocess", "feedback", "targets"}
 _SIGNAL_KEYS = {"picks"}
 _EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
 _ONLINE_KEYS = {"mode", "window", "step"}
@@ -56,6 +56,10 @@ class PipelineConfig:
         Milliseconds: ``chunk`` (filters per chunk), ``end_to_end``, ``decoder``.
     postprocess, feedback : dict or None
         Optional application tables.
+    targets : dict or None
+        ``[targets]`` of a regression pipeline: ``{"channels": [...]}`` (kinematics
+        channels of the recording) or ``{"classes": {class: value}}`` (a value per class
+        during its trials, e.g. left -1, right +1); see :mod:`bci.pipeline.regression`.
     """
 
     text: str
@@ -75,6 +79,7 @@ class PipelineConfig:
     postprocess: dict | None = None
     feedback: dict | None = None
     name: str = ""
+    targets: dict | None = None
 
     @property
     def classes(self) -> list[str]:
@@ -214,9 +219,15 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
         if value is not None and not isinstance(value, dict):
             raise fail(f"[{key}] must be a table")
 
+    targets = None
+    if "targets" in doc:  # regression targets: bci.pipeline.regression checks them
+        from bci.pipeline.regression import parse_targets
+
+        targets = parse_targets(doc["targets"], events, fail)
+
     return PipelineConfig(
         text=text, origin=origin, picks=picks, filters=[dict(f) for f in filters],
         events=events, tmin=tmin, tmax=tmax, train_window=train_window,
         train_step=train_step, mode=mode, window=window, step=step, decoder=dict(decoder),
         budget=budget, postprocess=postprocess, feedback=feedback,
-        name=str(doc.get("name", "")))
+        name=str(doc.get("name", "")), targets=targets)
