@@ -1,0 +1,139 @@
+"""``bci cursor (CONFIG | MODEL) --stream N``: the continuous-control task and its scores.
+
+With ``--simulate-user`` the loop closes with no hardware (:mod:`bci.cursor.loop`): a
+simulated array fires for the velocity its user intends towards the current target. A
+CONFIG (not yet a model) is first trained on a calibration block of that same array
+(centre-out reaches, ``bci simulate --paradigm cursor``), as a participant's session
+starts with one. Prints the metrics (``--json``: one object with ``success_rate``,
+``bps``, ``time_to_target_s``, ``path_efficiency``, ``latency_ms`` and the counts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bci.errors import BciError, ConfigError
+
+log = logging.getLogger(__name__)
+
+#: The workspace's side on screen in pixels, and the smallest grid cell a subject can
+#: aim at on it: ``--grid`` may not exceed SCREEN_PX // MIN_CELL_PX.
+SCREEN_PX = 1080
+MIN_CELL_PX = 8
+CALIBRATION_SECONDS = 120.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``bci cursor``."""
+    parser.add_argument("spec", metavar="CONFIG.toml|MODEL",
+                        help="a regression pipeline (trained first) or a trained model")
+    parser.add_argument("--stream", default=None, metavar="N",
+                        help="the neural stream to decode (not needed with --simulate-user)")
+    parser.add_argument("--task", choices=("center-out", "grid"), default="center-out")
+    parser.add_argument("--grid", type=int, default=35, help="grid cells per side (35)")
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="seconds of task (default 60)")
+    parser.add_argument("--simulate-user", action="store_true",
+                        help="close the loop with a simulated user and array")
+    parser.add_argument("--dwell", type=float, default=None,
+                        help="seconds on a target that select it (0.5 centre-out, 0.6 grid)")
+    parser.add_argument("--gain", type=float, default=1.0, help="cursor speed gain")
+    parser.add_argument("--seed", type=int, default=0, help="seed of targets and spikes")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--screenshot", default=None, metavar="PNG",
+                        help="save the task window as it ends")
+    parser.add_argument("--output", choices=("pointer",), default=None,
+                        help="also move the desktop pointer (needs pynput)")
+
+
+def check_grid(grid: int) -> int:
+    """Refuse a grid whose cells would be smaller than :data:`MIN_CELL_PX` on screen."""
+    largest = SCREEN_PX // MIN_CELL_PX
+    if not isinstance(grid, int) or grid < 2:
+        raise ConfigError(f"--grid {grid} must be at least 2 cells per side")
+    if grid > largest:
+        raise ConfigError(f"--grid {grid} is larger than the screen allows: cells of "
+                          f"{SCREEN_PX / grid:.1f} px on a {SCREEN_PX}-px workspace (the "
+                          f"least is {MIN_CELL_PX} px): use --grid {largest} or fewer")
+    return grid
+
+
+def _model(spec: str, seed: int):
+    from bci.pipeline.model import load_model
+
+    path = Path(spec)
+    if path.suffix != ".toml":
+        return load_model(path)
+    from bci.datasets.cursor import simulate_cursor
+    from bci.pipeline.config import load_config
+    from bci.pipeline.training import train_sources
+    from bci.replay.source import ReplaySource
+
+    config = load_config(path)
+    if config.targets is None:
+        raise ConfigError(f"{path}: bci cursor needs a regression pipeline: add [targets] "
+                          "and a kind such as \"kalman\"")
+    log.info("calibrating: %g s of centre-out reaches with the simulated array",
+             CALIBRATION_SECONDS)
+    raw = simulate_cursor(duration=CALIBRATION_SECONDS, seed=seed + 1000)
+    model, _, _ = train_sources(config, [ReplaySource.from_raw(raw, "calibration")],
+                                n_folds=1)
+    return model
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the task; print (or ``--json``) its metrics; 0 on success."""
+    from bci.cursor.task import CenterOutTask, GridTask
+
+    if not args.simulate_user:
+        raise BciError("bci cursor on a live --stream needs the session runtime, which is "
+                       "not wired yet: run with --simulate-user")
+    if not args.duration > 0:
+        raise ConfigError(f"--duration must be positive seconds, got {args.duration}")
+    if args.task == "grid":
+        task = GridTask(check_grid(args.grid), dwell=args.dwell or 0.6, seed=args.seed)
+    else:
+        task = CenterOutTask(dwell=args.dwell or 0.5, seed=args.seed)
+    model = _model(args.spec, args.seed)
+    if len(model.info.get("targets", [])) != 2:
+        raise ConfigError(f"{args.spec}: the cursor needs a model with two targets (x and y "
+                          f"velocity), this one has {model.info.get('targets') or 'none'}")
+    from bci.cursor.loop import run_closed_loop
+    from bci.cursor.user import SimulatedUser
+    from bci.datasets.cursor import NeuralPopulation
+
+    n_neurons = len(model.ch_names)
+    user = SimulatedUser(NeuralPopulation.draw(n_neurons, 0), model.sfreq, seed=args.seed)
+    on_step = None
+    if args.output == "pointer":
+        from bci.cursor.pointer import PointerOutput
+
+        on_step = PointerOutput().move
+    result = run_closed_loop(model, task, user, duration=args.duration, gain=args.gain,
+                             on_step=on_step)
+    metrics = {"task": args.task, **result.metrics}
+    if args.screenshot:
+        from bci_apps.cursor_window import save_screenshot  # the GUI lives in apps/
+
+        metrics["screenshot"] = str(save_screenshot(args.screenshot, task, result))
+    if args.json:
+        json.dump(metrics, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    ttt = metrics["time_to_target_s"]
+    eff = metrics["path_efficiency"]
+    print(f"{args.task}: {metrics['correct']} correct, {metrics['incorrect']} incorrect, "
+          f"{metrics['timeouts']} timed out in {metrics['seconds']:g} s")
+    print(f"success rate {metrics['success_rate']:.1%}, {metrics['bps']:.2f} bits/s "
+          f"(N = {metrics['n_targets']}), time to target "
+          f"{'-' if ttt is None else f'{ttt:.2f} s'}, path efficiency "
+          f"{'-' if eff is None else f'{eff:.2f}'}, latency {metrics['latency_ms']:.2f} ms "
+          f"(p99 {metrics['latency_p99_ms']:.2f})")
+    return 0
+
+
+__all__ = ["add_arguments", "check_grid", "run"]
