@@ -72,6 +72,7 @@ class _Task:
     """What both tasks share: dwell/click selection, trials and scores."""
 
     n_targets: int
+    only_cued = False  # only the cued target can be selected (no incorrect selections)
 
     def __init__(self, *, dwell: float, selection: str, timeout: float, seed: int) -> None:
         if selection not in ("dwell", "click"):
@@ -133,6 +134,8 @@ class _Task:
             events.append(self._cue(t, position, None))
         trial = self._trial
         under = self._under(position)
+        if self.only_cued and under != trial.target:
+            under = None  # other targets are not selectable: a miss is a timeout
         if under == trial.target and trial.entered is None:
             trial.entered, trial.path_at_entry = position.copy(), self._path
         if under != self._hover:
@@ -201,6 +204,9 @@ class _Task:
 class CenterOutTask(_Task):
     """Targets on a circle, each followed by the centre (target index ``n_targets``).
 
+    Only the cued target can be selected, so a trial ends in success or a timeout, and
+    BPS counts ``N = n_targets + 1`` (the circle and the centre).
+
     Parameters
     ----------
     n_targets : int
@@ -224,6 +230,7 @@ class CenterOutTask(_Task):
         self.n_targets = n_targets + 1  # the centre is selectable too
         self.target_radius = target_radius
         self.radius = radius
+        self.only_cued = True
         super().__init__(dwell=dwell, selection=selection, timeout=timeout, seed=seed)
 
     def _next_target(self, previous: int | None) -> int:
