@@ -238,3 +238,36 @@ def test_bad_input_is_one_line(recordings, tmp_path, kalman_model):
         "list of distinct channel names")
     one_line(BciError, lambda: run(parser.parse_args([str(kalman_model)])),
              "--simulate-user")
+
+
+def test_live_over_lsl_equals_offline_bit_for_bit(kalman_model, source_id):
+    """A replay over real LSL (loopback), decoded window by window, equals evaluate's."""
+    import time
+
+    from bci.pipeline.evaluation import pipeline_for
+    from bci.replay import Player
+    from bci.stream import Inlet
+
+    model = load_model(kalman_model)
+    source = ReplaySource.from_raw(simulate_cursor(duration=8, seed=11), "live-cursor")
+    offline, _, _ = decode_source(model, source)
+    player = Player([source], speed=4.0, chunk=20, lead=0.3, source_id=source_id)
+    player.open_outlets()
+    pipeline = pipeline_for(model, source.sfreq, source.ch_names, source.ch_types)
+    model.decoder.reset()
+    live = []
+    try:
+        with Inlet(source_id=f"{source_id}-0", timeout=10, recover=False) as inlet:
+            player.start()
+            deadline = time.monotonic() + 20
+            while inlet.n_received < source.n_times and time.monotonic() < deadline:
+                chunk = inlet.pull(timeout=0.2)
+                if chunk is None:
+                    continue
+                for window in pipeline.windows_of(chunk):
+                    live.append(model.decoder.step(window.data[np.newaxis])[0])
+            assert not inlet.gaps
+    finally:
+        player.stop()
+    assert len(live) == len(offline) == source.n_times // 20
+    assert np.array_equal(np.asarray(live), offline)
