@@ -39,8 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from common import load, markdown_table, summarize, table, write_json  # noqa: E402
+import numpy as np
+from common import load, markdown_table, summarize, table, write_json
 
 CHANNELS = (96, 256, 1024)
 WINDOW = 20  # samples at 1 kHz: a 20-ms bin
