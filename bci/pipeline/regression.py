@@ -281,7 +281,14 @@ def evaluate_regression(model: Model, paths: Sequence[str | Path]) -> dict:
         took = time.perf_counter() - started
         entry = {"file": source.name, "n_decisions": int(len(outputs)),
                  "signal_seconds": source.n_times / source.sfreq, "elapsed_seconds": took}
-        if not by_class:
+        if by_class:  # a 1-D cursor over the cued trials (BCI2000's CursorTask)
+            from bci.cursor.trials import cued_trials, cursor_1d
+
+            trials = cued_trials(source.markers, source.durations, model.config.events,
+                                 model.config.targets["classes"])
+            entry["cursor_1d"] = cursor_1d(ends, outputs[:, 0], trials,
+                                           step=model.config.step)
+        else:
             rows = target_rows(model.config, source)
             length = int(round(model.config.window * source.sfreq))
             truth = np.array([source.data[rows, max(s - length, 0):s].mean(axis=1)
@@ -297,6 +304,24 @@ def evaluate_regression(model: Model, paths: Sequence[str | Path]) -> dict:
     result: dict = {"output": "continuous", "targets": names}
     if truths:
         result.update(r2_scores(np.concatenate(truths), np.concatenate(preds), names))
+    if by_class:
+        from bci.cursor.trials import wolpaw_bits
+
+        counts = {k: sum(f["cursor_1d"][k] for f in files)
+                  for k in ("hits", "misses", "timeouts", "n_trials")}
+        hit_times = [f["cursor_1d"]["time_to_hit_s"] * f["cursor_1d"]["hits"]
+                     for f in files if f["cursor_1d"]["hits"]]
+        rate = counts["hits"] / counts["n_trials"] if counts["n_trials"] else 0.0
+        trial_s = [f["cursor_1d"]["mean_trial_s"] for f in files
+                   if f["cursor_1d"]["mean_trial_s"]]
+        bits = wolpaw_bits(2, rate)
+        result["cursor_1d"] = {
+            **counts, "hit_rate": rate,
+            "time_to_hit_s": sum(hit_times) / counts["hits"] if counts["hits"] else None,
+            "bits_per_trial": bits,
+            "bps": bits / float(np.mean(trial_s)) if trial_s else None}
+        result.update(hit_rate=rate, time_to_hit_s=result["cursor_1d"]["time_to_hit_s"],
+                      bps=result["cursor_1d"]["bps"])
     n = sum(f["n_decisions"] for f in files)
     result.update(n_decisions=n, signal_seconds=signal_seconds, elapsed_seconds=elapsed,
                   decisions_per_second=n / signal_seconds if signal_seconds else 0.0,
