@@ -271,3 +271,37 @@ def test_live_over_lsl_equals_offline_bit_for_bit(kalman_model, source_id):
         player.stop()
     assert len(live) == len(offline) == source.n_times // 20
     assert np.array_equal(np.asarray(live), offline)
+
+
+def test_emg_proportional_velocity_and_metrics_are_exact():
+    from bci.cursor.proportional import gesture_velocity, proportional_metrics
+
+    classes = ["fist", "radial_deviation", "rest", "ulnar_deviation", "wrist_extension",
+               "wrist_flexion"]
+    P = np.array([[0, 0, 0, 0, 1.0, 0],      # extension: +x, full speed
+                  [0, 0.6, 0.4, 0, 0, 0],    # radial at 0.6: +y, slower
+                  [0, 0, 0, 0, 0.3, 0.7],    # mostly flexion: -x at 0.4
+                  [0, 0, 1.0, 0, 0, 0]])     # rest: still
+    v = gesture_velocity(P, classes)
+    assert np.allclose(v, [[1, 0], [0, 0.6], [-0.4, 0], [0, 0]])
+    m = proportional_metrics(v, ["wrist_extension", "radial_deviation", "wrist_flexion",
+                                 "rest"])
+    assert m["per_gesture"]["wrist_extension"]["direction_accuracy"] == 1.0
+    assert m["per_gesture"]["wrist_flexion"]["direction_accuracy"] == 0.0  # 0.4 < 0.5
+    assert m["along"] == pytest.approx((1 + 0.6 + 0.4) / 3)
+    assert m["rest_speed"] == 0.0
+
+
+def test_1d_cursor_scores_hits_misses_and_timeouts_exactly():
+    from bci.cursor.trials import cursor_1d, wolpaw_bits
+
+    step = 0.1
+    times = np.arange(1, 301) * step  # 30 s of decisions
+    outputs = np.zeros(300)
+    outputs[(times > 1.5) & (times <= 5)] = 1.0     # trial 1 (right): hit after 1 s
+    outputs[(times > 10.5) & (times <= 14)] = 1.0   # trial 2 (left): the wrong side
+    trials = [(1.0, 4.0, 1.0), (10.0, 4.0, -1.0), (20.0, 4.0, 1.0)]  # trial 3: timeout
+    r = cursor_1d(times, outputs, trials, step=step, gain=1.0)
+    assert (r["hits"], r["misses"], r["timeouts"]) == (1, 1, 1)
+    assert r["time_to_hit_s"] == pytest.approx(1.5)  # 10 steps of 0.1 after 0.5 s
+    assert wolpaw_bits(2, 1.0) == 1.0 and wolpaw_bits(2, 0.5) == 0.0
