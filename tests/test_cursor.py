@@ -305,3 +305,24 @@ def test_1d_cursor_scores_hits_misses_and_timeouts_exactly():
     assert (r["hits"], r["misses"], r["timeouts"]) == (1, 1, 1)
     assert r["time_to_hit_s"] == pytest.approx(1.5)  # 10 steps of 0.1 after 0.5 s
     assert wolpaw_bits(2, 1.0) == 1.0 and wolpaw_bits(2, 0.5) == 0.0
+
+
+def test_todays_pipeline_runs_a_regression_model_and_agrees(kalman_model):
+    """Pipeline.process (bci live's path) gives the first target, as decode_source."""
+    from bci.decoders.continuous import continuous_decision
+    from bci.pipeline.evaluation import pipeline_for
+    from bci.pipeline.offline import run_offline
+
+    model = load_model(kalman_model)
+    source = ReplaySource.from_raw(simulate_cursor(duration=6, seed=12), "pipe")
+    outputs, _, _ = decode_source(model, source)
+    model.decoder.reset()
+    decisions = run_offline(pipeline_for(model, source.sfreq, source.ch_names,
+                                         source.ch_types), source)
+    assert np.array_equal([d.value for d in decisions], outputs[:, 0])
+    # the multi-output decision the pipeline should make (both targets)
+    model.decoder.reset()
+    pipeline = pipeline_for(model, source.sfreq, source.ch_names, source.ch_types)
+    windows = list(iter_virtual_windows(pipeline, source))
+    both = np.array([continuous_decision(model.decoder, w.data)[1] for w in windows])
+    assert np.array_equal(both, outputs)
