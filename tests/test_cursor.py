@@ -326,3 +326,40 @@ def test_todays_pipeline_runs_a_regression_model_and_agrees(kalman_model):
     windows = list(iter_virtual_windows(pipeline, source))
     both = np.array([continuous_decision(model.decoder, w.data)[1] for w in windows])
     assert np.array_equal(both, outputs)
+
+
+def test_1d_cursor_live_over_lsl_gives_the_offline_numbers(tmp_path, source_id):
+    """Motor imagery (simulated): bci cursor MODEL --stream N equals bci evaluate."""
+    import threading
+
+    from bci.cursor.live import run_live_1d
+    from bci.pipeline.config import load_config
+    from bci.replay import Player
+
+    config = load_config("docs/configs/motor-imagery-cursor-1d.toml")
+    cal = write_simulation(tmp_path / "cal_raw.fif", "motor-imagery", duration=100, seed=1)
+    run = write_simulation(tmp_path / "run_raw.fif", "motor-imagery", duration=40, seed=2)
+    model, _, _ = train(config, [cal], n_folds=1)
+    offline = evaluate(model, [run])["cursor_1d"]
+    # the simulation's imagery is clear: most trials hit (measured 7 of 8)
+    assert offline["hit_rate"] >= 0.6, offline
+    from bci.replay.files import sources_from_file
+
+    source = sources_from_file(run, name=f"mi-{source_id[:8]}")[0]
+    player = Player([source], speed=8.0, chunk=16, lead=1.0, source_id=source_id)
+    player.open_outlets()
+    result: dict = {}
+    thread = threading.Thread(target=lambda: result.update(
+        run_live_1d(load_model(save_model(model, tmp_path / "mi.bci")), source.name,
+                    timeout=10, idle=1.5)))
+    thread.start()
+    try:
+        # run_live_1d connects the markers first, then the signal
+        assert player.wait_for_consumers(20)
+        player.start()
+        thread.join(timeout=40)
+    finally:
+        player.stop()
+    assert not thread.is_alive()
+    for key in ("hits", "misses", "timeouts", "n_trials", "hit_rate", "time_to_hit_s"):
+        assert result[key] == offline[key], (key, result, offline)

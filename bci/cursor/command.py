@@ -35,8 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the neural stream to decode (not needed with --simulate-user)")
     parser.add_argument("--task", choices=("center-out", "grid"), default="center-out")
     parser.add_argument("--grid", type=int, default=35, help="grid cells per side (35)")
-    parser.add_argument("--duration", type=float, default=60.0,
-                        help="seconds of task (default 60)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="seconds of task (default 60 with --simulate-user; on a "
+                             "stream, until it stops)")
     parser.add_argument("--simulate-user", action="store_true",
                         help="close the loop with a simulated user and array")
     parser.add_argument("--dwell", type=float, default=None,
@@ -90,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
     from bci.cursor.task import CenterOutTask, GridTask
 
     if not args.simulate_user:
-        raise BciError("bci cursor on a live --stream needs the session runtime, which is "
-                       "not wired yet: run with --simulate-user")
-    if not args.duration > 0:
-        raise ConfigError(f"--duration must be positive seconds, got {args.duration}")
+        return _run_stream(args)
+    duration = 60.0 if args.duration is None else args.duration
+    if not duration > 0:
+        raise ConfigError(f"--duration must be positive seconds, got {duration}")
     if args.task == "grid":
         task = GridTask(check_grid(args.grid), dwell=args.dwell or 0.6, seed=args.seed)
     else:
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         from bci.cursor.pointer import PointerOutput
 
         on_step = PointerOutput().move
-    result = run_closed_loop(model, task, user, duration=args.duration, gain=args.gain,
+    result = run_closed_loop(model, task, user, duration=duration, gain=args.gain,
                              on_step=on_step)
     metrics = {"task": args.task, **result.metrics}
     if args.screenshot:
@@ -133,6 +134,36 @@ def run(args: argparse.Namespace) -> int:
           f"{'-' if ttt is None else f'{ttt:.2f} s'}, path efficiency "
           f"{'-' if eff is None else f'{eff:.2f}'}, latency {metrics['latency_ms']:.2f} ms "
           f"(p99 {metrics['latency_p99_ms']:.2f})")
+    return 0
+
+
+def _run_stream(args: argparse.Namespace) -> int:
+    """A live stream: the 1-D motor-imagery cursor over its cued trials, headless."""
+    from bci.pipeline.model import load_model
+
+    if args.stream is None:
+        raise BciError("give the neural stream with --stream N, or close the loop with "
+                       "--simulate-user")
+    if Path(args.spec).suffix == ".toml":
+        raise BciError(f"{args.spec}: a live stream needs a trained model: run 'bci train "
+                       f"{args.spec} --data FILE --out MODEL' first")
+    model = load_model(args.spec)
+    if not (model.config.targets and "classes" in model.config.targets):
+        raise BciError("2-D control of a live --stream needs the session runtime, which is "
+                       "not wired yet: run with --simulate-user")
+    from bci.cursor.live import run_live_1d
+
+    metrics = run_live_1d(model, args.stream, duration=args.duration)
+    metrics = {"task": "1d", "success_rate": metrics["hit_rate"], **metrics}
+    if args.json:
+        json.dump(metrics, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    ttt = metrics["time_to_hit_s"]
+    print(f"1-D cursor: {metrics['hits']} hits, {metrics['misses']} misses, "
+          f"{metrics['timeouts']} timed out of {metrics['n_trials']} trials: hit rate "
+          f"{metrics['hit_rate']:.1%}, time to hit {'-' if ttt is None else f'{ttt:.2f} s'}"
+          f", {metrics['bps']:.3f} bits/s")
     return 0
 
 

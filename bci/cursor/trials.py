@@ -90,15 +90,20 @@ def cursor_1d(times: Sequence[float], outputs: Sequence[float],
 
 
 def cued_trials(markers: Sequence[tuple[float, str]], durations: Sequence[float],
-                events: Mapping[str, Sequence[str]], values: Mapping[str, float]
-                ) -> list[tuple[float, float, float]]:
-    """``(onset, duration, side)`` of each cue whose class has a target value."""
+                events: Mapping[str, Sequence[str]], values: Mapping[str, float],
+                sfreq: float) -> list[tuple[float, float, float]]:
+    """``(onset, duration, side)`` of each cue whose class has a target value.
+
+    Onsets and durations are snapped to whole samples (``index / sfreq``), as the live
+    loop computes them from sample indices, so both score exactly the same trials.
+    """
     label_to_class = {label: name for name, labels in events.items() for label in labels}
     out = []
     for (onset, label), duration in zip(markers, durations, strict=True):
         name = label_to_class.get(label)
         if name in values and duration > 0:
-            out.append((float(onset), float(duration), float(np.sign(values[name]))))
+            start, length = int(round(onset * sfreq)), int(round(duration * sfreq))
+            out.append((start / sfreq, length / sfreq, float(np.sign(values[name]))))
     return out
 
 

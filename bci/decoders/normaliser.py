@@ -64,6 +64,9 @@ class LinearNormaliser(RegressorMixin, BaseEstimator):
             raise ValueError("LinearNormaliser needs an estimator: name one in [decoder] "
                              "inner (e.g. inner = \"csp-lda\")")
         X = np.asarray(X)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:  # one target column ([targets].classes)
+            y = y[:, 0]
         labels = check_labels(y, X.shape[0])
         classes = np.unique(labels)
         if classes.size != 2:

@@ -285,9 +285,10 @@ def evaluate_regression(model: Model, paths: Sequence[str | Path]) -> dict:
             from bci.cursor.trials import cued_trials, cursor_1d
 
             trials = cued_trials(source.markers, source.durations, model.config.events,
-                                 model.config.targets["classes"])
-            entry["cursor_1d"] = cursor_1d(ends, outputs[:, 0], trials,
-                                           step=model.config.step)
+                                 model.config.targets["classes"], source.sfreq)
+            # times from sample indices, as the live loop has them (bci.cursor.live)
+            entry["cursor_1d"] = cursor_1d((stops - 1) / source.sfreq, outputs[:, 0],
+                                           trials, step=model.config.step)
         else:
             rows = target_rows(model.config, source)
             length = int(round(model.config.window * source.sfreq))
