@@ -6,6 +6,8 @@ CONFIG (not yet a model) is first trained on a calibration block of that same ar
 (centre-out reaches, ``bci simulate --paradigm cursor``), as a participant's session
 starts with one. Prints the metrics (``--json``: one object with ``success_rate``,
 ``bps``, ``time_to_target_s``, ``path_efficiency``, ``latency_ms`` and the counts).
+Without ``--simulate-user``, a model trained on ``[targets].classes`` runs the 1-D
+motor-imagery cursor on ``--stream N`` and its ``N-markers`` (:mod:`bci.cursor.live`).
 """
 
 from __future__ import annotations
