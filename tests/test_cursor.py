@@ -361,5 +361,5 @@ def test_1d_cursor_live_over_lsl_gives_the_offline_numbers(tmp_path, source_id):
     finally:
         player.stop()
     assert not thread.is_alive()
-    for key in ("hits", "misses", "timeouts", "n_trials", "hit_rate", "time_to_hit_s"):
+    for key in ("hits", "misses", "timeouts", "n_trials", "hit_rate", "time_to_hit_s", "bps"):
         assert result[key] == offline[key], (key, result, offline)

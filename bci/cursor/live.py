@@ -38,9 +38,9 @@ def run_live_1d(model: Model, stream: str, *, duration: float | None = None,
     -------
     dict
         :func:`~bci.cursor.trials.cursor_1d`'s metrics plus ``n_decisions`` and
-        ``latency_ms`` (median compute time from a chunk's arrival to its outputs).
+        ``latency_ms`` (median time the decoder takes per window).
     """
-    from bci.cursor.trials import cursor_1d
+    from bci.cursor.trials import cued_trials, cursor_1d
     from bci.pipeline.evaluation import pipeline_for
     from bci.stream import Inlet, MarkerInlet
 
@@ -49,8 +49,6 @@ def run_live_1d(model: Model, stream: str, *, duration: float | None = None,
         raise BciError("bci cursor --stream scores a 1-D cursor over cued trials: the "
                        "model needs [targets].classes; for 2-D control use --simulate-user")
     values = config.targets["classes"]
-    label_to_class = {label: name for name, labels in config.events.items()
-                      for label in labels}
     # The markers first: once the signal inlet is connected, no early cue can be lost.
     with MarkerInlet(f"{stream}-markers", timeout=timeout) as marker_inlet, \
             Inlet(stream, timeout=timeout, recover=False) as inlet:
@@ -63,37 +61,32 @@ def run_live_1d(model: Model, stream: str, *, duration: float | None = None,
         first_time = None
         started = time.monotonic()
         last_data = started
-        while True:
-            now = time.monotonic()
-            if duration is not None and now - started >= duration:
-                break
-            if duration is None and first_time is not None and now - last_data > idle:
-                break
+        while duration is None or time.monotonic() - started < duration:
             chunk = inlet.pull(timeout=0.2)
             markers.extend(marker_inlet.pull(0.0))
             if chunk is None:
+                # the end of a replay: nothing for `idle` seconds (decoding a backlog
+                # does not count, only waiting in vain)
+                if (duration is None and first_time is not None
+                        and time.monotonic() - last_data > idle):
+                    break
                 continue
             last_data = time.monotonic()
             if first_time is None:
                 first_time = float(chunk.times[0]) - chunk.first_index * inlet.period
-            began = time.perf_counter()
             for window in pipeline.windows_of(chunk):
+                began = time.perf_counter()
                 outputs.append(float(decoder.step(window.data[np.newaxis])[0, 0]))
+                compute.append((time.perf_counter() - began) * 1e3)
                 stops.append(window.stop_index)
-            compute.append((time.perf_counter() - began) * 1e3)
         markers.extend(marker_inlet.pull(0.5))
     if first_time is None:
         raise BciError(f"stream '{stream}' sent no samples: check that it is running")
     sfreq = d.sfreq
-    onsets = [(int(round((m.time - first_time) / inlet.period)), m.label) for m in markers]
-    end = (stops[-1] if stops else 0)
-    trials = []
-    for k, (index, label) in enumerate(onsets):
-        name = label_to_class.get(label)
-        if name not in values:
-            continue
-        stop = onsets[k + 1][0] if k + 1 < len(onsets) else end
-        trials.append((index / sfreq, (stop - index) / sfreq, float(np.sign(values[name]))))
+    # marker times -> the sample they label (one nominal period per sample)
+    received = [(int(round((m.time - first_time) / inlet.period)) / sfreq, m.label)
+                for m in markers]
+    trials = cued_trials(received, config.events, values, sfreq)
     times = (np.asarray(stops) - 1) / sfreq
     result = cursor_1d(times, outputs, trials, step=config.step)
     result.update(n_decisions=len(outputs),

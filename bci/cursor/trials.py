@@ -89,21 +89,25 @@ def cursor_1d(times: Sequence[float], outputs: Sequence[float],
             "webgrid_bps": 0.0}
 
 
-def cued_trials(markers: Sequence[tuple[float, str]], durations: Sequence[float],
-                events: Mapping[str, Sequence[str]], values: Mapping[str, float],
-                sfreq: float) -> list[tuple[float, float, float]]:
+def cued_trials(markers: Sequence[tuple[float, str]], events: Mapping[str, Sequence[str]],
+                values: Mapping[str, float], sfreq: float
+                ) -> list[tuple[float, float, float]]:
     """``(onset, duration, side)`` of each cue whose class has a target value.
 
-    Onsets and durations are snapped to whole samples (``index / sfreq``), as the live
-    loop computes them from sample indices, so both score exactly the same trials.
+    A trial lasts until the next marker (in BCI2000 and PhysioNet runs, the next cue or
+    the rest that follows); the last marker, with none after it, ends no trial and is
+    not scored. Onsets are snapped to whole samples (``index / sfreq``): the live loop
+    (:mod:`bci.cursor.live`) passes the markers it received through this same function,
+    so live and offline score exactly the same trials.
     """
     label_to_class = {label: name for name, labels in events.items() for label in labels}
+    indices = [int(round(onset * sfreq)) for onset, _ in markers]
     out = []
-    for (onset, label), duration in zip(markers, durations, strict=True):
+    for k, (_, label) in enumerate(markers[:-1]):
         name = label_to_class.get(label)
-        if name in values and duration > 0:
-            start, length = int(round(onset * sfreq)), int(round(duration * sfreq))
-            out.append((start / sfreq, length / sfreq, float(np.sign(values[name]))))
+        length = indices[k + 1] - indices[k]
+        if name in values and length > 0:
+            out.append((indices[k] / sfreq, length / sfreq, float(np.sign(values[name]))))
     return out
 
 

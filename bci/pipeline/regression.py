@@ -284,7 +284,7 @@ def evaluate_regression(model: Model, paths: Sequence[str | Path]) -> dict:
         if by_class:  # a 1-D cursor over the cued trials (BCI2000's CursorTask)
             from bci.cursor.trials import cued_trials, cursor_1d
 
-            trials = cued_trials(source.markers, source.durations, model.config.events,
+            trials = cued_trials(source.markers, model.config.events,
                                  model.config.targets["classes"], source.sfreq)
             # times from sample indices, as the live loop has them (bci.cursor.live)
             entry["cursor_1d"] = cursor_1d((stops - 1) / source.sfreq, outputs[:, 0],
