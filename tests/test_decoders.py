@@ -73,7 +73,12 @@ NATURAL = {
     "xdawn-ts-lr": ({"n_filters": 2}, 4, 0.8, 256.0, ["nontarget", "target"]),
     "emg-lda": ({"features": ["rms", "mav", "wl", "zc", "ssc"]}, 8, 0.2, 200.0,
                 ["rest", "fist", "flexion", "extension", "radial", "ulnar"]),
+    # regression (continuous control): spike counts in 20-ms windows, 2-D velocity
+    "ridge": ({}, 16, 0.02, 1000.0, None),
+    "kalman": ({}, 16, 0.02, 1000.0, None),
+    "linear-normaliser": ({"inner": "csp-lda"}, 64, 2.0, 160.0, ["left", "right"]),
 }  # fmt: skip
+REGRESSION = ("ridge", "kalman", "linear-normaliser")
 
 
 def _synthetic(kind: str, n_per_class: int = 12, seed: int = 0):
@@ -81,6 +86,14 @@ def _synthetic(kind: str, n_per_class: int = 12, seed: int = 0):
     _, n_channels, seconds, sfreq, classes = NATURAL[kind]
     rng = np.random.default_rng(seed)
     n_times = int(round(seconds * sfreq))
+    if kind in ("ridge", "kalman"):
+        # cosine-tuned Poisson counts for a smooth 2-D velocity
+        n = n_per_class * 10
+        velocity = np.column_stack([np.sin(np.arange(n) / 7), np.cos(np.arange(n) / 11)])
+        angles = np.linspace(0, 2 * np.pi, n_channels, endpoint=False)
+        rates = 30 + 15 * velocity @ np.vstack([np.cos(angles), np.sin(angles)])
+        X = rng.poisson(np.repeat(rates[:, :, None], n_times, axis=2) / sfreq).astype(float)
+        return X, velocity, sfreq
     t = np.arange(n_times) / sfreq
     labels = classes or ["value"]
     y = np.repeat(labels, n_per_class)
@@ -114,10 +127,12 @@ def test_registry_names_and_training_flags():
     assert list(DECODER_KINDS) == [
         "band-power", "band-ratio", "cca", "fbcca", "trca", "csp-lda", "fbcsp",
         "tangent-space-lr", "mdm", "xdawn-lda", "xdawn-ts-lr", "emg-lda",
+        "ridge", "kalman", "linear-normaliser",
     ]  # fmt: skip
     untrained = {k for k in DECODER_KINDS if not needs_training(k)}
     assert untrained == {"band-power", "band-ratio", "cca", "fbcca"}
-    assert {k for k in DECODER_KINDS if is_continuous(k)} == {"band-power", "band-ratio"}
+    assert {k for k in DECODER_KINDS if is_continuous(k)} == {"band-power", "band-ratio",
+                                                             *REGRESSION}
     assert all(isinstance(d, str) and d for d in DECODER_KINDS.values())
     assert decoder_params("fbcca") == {"frequencies": ..., "harmonics": 5, "n_bands": 5}
 
@@ -176,6 +191,18 @@ def test_every_kind_follows_the_estimator_api(kind):
     refit = clone(decoder).fit(X, y)
     prediction = decoder.predict(X)
     assert_array_equal(prediction, refit.predict(X))
+    if kind in REGRESSION:
+        # one output per target; stepping window by window equals predict (the Kalman
+        # filter bit for bit; the others up to BLAS's batch-vs-row rounding)
+        assert prediction.shape == (len(X), 1 if kind == "linear-normaliser" else 2)
+        decoder.reset()
+        stepped = np.concatenate([decoder.step(X[i:i + 1]) for i in range(len(X))])
+        if kind == "kalman":
+            assert_array_equal(stepped, prediction)
+        assert_allclose(stepped, prediction, rtol=1e-12, atol=1e-12)
+        if kind != "linear-normaliser":  # measured r = 0.74 (ridge), 0.79 (kalman)
+            assert np.corrcoef(prediction[:, 0], y[:, 0])[0, 1] > 0.6, kind
+        return
     if is_continuous(kind):
         assert prediction.shape == (len(X),)
         assert decoder.transform(X).shape[0] == len(X)

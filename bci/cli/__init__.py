@@ -22,7 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "live": "live", "train": "train", "evaluate": "evaluate", "bench": "bench",
     "monitor": "monitor", "record": "record", "neurofeedback": "neurofeedback",
     "present": "present", "calibrate": "calibrate", "benchmark": "benchmark",
-    "bids": "bids", "demo": "demo",
+    "bids": "bids", "cursor": "cursor", "demo": "demo",
 }
 _LAZY_FLAGS = {"monitor", "present", "calibrate"}
 

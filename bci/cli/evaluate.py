@@ -40,6 +40,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
+    if result.get("output") == "continuous":  # a regression model ([targets])
+        if "r2" in result:
+            per = ", ".join(f"{k} {v:.3f}" for k, v in result["r2_per_target"].items())
+            print(f"R² {result['r2']:.3f} ({per}) over {result['n_decisions']} decisions")
+        if "cursor_1d" in result:
+            c = result["cursor_1d"]
+            print(f"1-D cursor: {c['hits']} hits, {c['misses']} misses, {c['timeouts']} "
+                  f"timeouts of {c['n_trials']} trials (hit rate {c['hit_rate']:.2f})")
+        print(f"{result['decisions_per_second']:.2f} decisions per second of signal; "
+              f"evaluated at {result['speed_x_realtime']:.0f}x real time")
+        return 0
     for f in result["files"]:
         s = f["scores"]
         acc = f"{s['accuracy']:.3f}" if "accuracy" in s else "-"

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci simulate``."""
     parser.add_argument("out")
     parser.add_argument("--paradigm", required=True,
-                        help="motor-imagery | ssvep | p300 | emg | rest")
+                        help="motor-imagery | ssvep | p300 | emg | rest | cursor")
     parser.add_argument("--duration", type=float, default=None, help="seconds of signal")
     parser.add_argument("--seed", type=int, default=0)
 

@@ -18,10 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _progress(done: int, total: int, accuracy: float) -> None:
+def _progress(done: int, total: int, score: float) -> None:
     bar = "#" * done + "." * (total - done)
-    sys.stderr.write(f"\rcross-validation [{bar}] fold {done}/{total}: "
-                     f"accuracy {accuracy:.3f}")
+    sys.stderr.write(f"\rcross-validation [{bar}] fold {done}/{total}: {score:.3f}")
     if done == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -43,18 +42,24 @@ def run(args: argparse.Namespace) -> int:
     summary = {"model": str(path), "classes": model.classes,
                "n_windows": int(data.X.shape[0]), "channels": len(model.ch_names),
                "sfreq": model.sfreq, "cv": scores}
+    # A classifier's folds are scored by accuracy, a regression's ([targets]) by R².
+    metric = "accuracy" if scores and "accuracy" in scores[0] else "r2"
     if scores:
-        summary["cv_accuracy_mean"] = float(sum(s["accuracy"] for s in scores) / len(scores))
+        summary[f"cv_{metric}_mean"] = float(sum(s[metric] for s in scores) / len(scores))
     if args.report:
         summary["report"] = str(write_training_report(args.report, model, data, scores))
     if args.json:
         print_json(summary)
     else:
         for fold in scores:
-            print(f"fold {fold['fold']}: accuracy {fold['accuracy']:.3f}, balanced "
-                  f"{fold['balanced_accuracy']:.3f} ({fold['n_test']} windows)")
+            if metric == "accuracy":
+                print(f"fold {fold['fold']}: accuracy {fold['accuracy']:.3f}, balanced "
+                      f"{fold['balanced_accuracy']:.3f} ({fold['n_test']} windows)")
+            else:
+                print(f"fold {fold.get('fold', '?')}: R² {fold['r2']:.3f}")
         if scores:
-            print(f"mean cross-validated accuracy: {summary['cv_accuracy_mean']:.3f}")
-        print(f"saved {path} ({len(model.classes)} classes, {summary['n_windows']} "
-              f"training windows)")
+            print(f"mean cross-validated {metric}: {summary[f'cv_{metric}_mean']:.3f}")
+        what = (f"{len(model.classes)} classes" if model.classes
+                else f"targets {', '.join(model.info.get('targets', []))}")
+        print(f"saved {path} ({what}, {summary['n_windows']} training windows)")
     return 0

@@ -33,7 +33,7 @@ __all__ = ["MODEL_VERSION", "PARADIGMS", "simulate", "write_simulation"]
 MODEL_VERSION = 1
 
 #: The paradigms :func:`simulate` knows, in the order the docs present them.
-PARADIGMS: tuple[str, ...] = ("motor-imagery", "ssvep", "p300", "emg", "rest")
+PARADIGMS: tuple[str, ...] = ("motor-imagery", "ssvep", "p300", "emg", "rest", "cursor")
 
 _UV = 1e-6  # the model's parameters are in microvolts; MNE wants volts
 
@@ -222,6 +222,11 @@ def simulate(paradigm: str, *, duration: float | None = None, sfreq: float | Non
         For an unknown paradigm, a duration too short for one trial, an unusable
         sampling rate, unknown electrode names or a bad seed.
     """
+    if paradigm == "cursor":  # an intracortical array: its own model, bci.datasets.cursor
+        from bci.datasets.cursor import simulate_cursor
+
+        return simulate_cursor(duration=duration, sfreq=sfreq, seed=seed,
+                               n_channels=n_channels)
     spec = _paradigm(paradigm)
     duration = _check_duration(paradigm, spec.duration if duration is None else duration)
     sfreq = _check_sfreq(paradigm, spec, spec.sfreq if sfreq is None else sfreq)

@@ -50,7 +50,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "bci.adapt.running_mean.RunningRiemannianMean",
     "bci.decoders.covariance.Covariances",
     "bci.decoders.emg.EMGFeatures",
+    "bci.decoders.kalman.KalmanDecoder",
     "bci.decoders.motor_imagery.FilterBankCSP",
+    "bci.decoders.normaliser.LinearNormaliser",
+    "bci.decoders.ridge.RidgeDecoder",
     "bci.decoders.spectral.BandPower",
     "bci.decoders.spectral.BandRatio",
     "bci.decoders.ssvep.CCAClassifier",
@@ -316,6 +319,67 @@ _KINDS: dict[str, _Kind] = {
         _emg_lda,
     ),
 }
+
+# -- regression decoders (continuous control: bci.decoders.ridge, kalman, normaliser) ----
+
+def _regression_features(p: dict) -> str:
+    from bci.decoders.continuous import FEATURES
+
+    if p["features"] not in FEATURES:
+        raise ValueError(f"features must be one of {', '.join(FEATURES)}, got "
+                         f"{p['features']!r}")
+    return p["features"]
+
+
+def _ridge(p: dict, sfreq: float, classes: Sequence[str] | None) -> BaseEstimator:
+    from bci.decoders.ridge import RidgeDecoder
+
+    alphas = p["alphas"]
+    if (not isinstance(alphas, tuple) or not alphas or not all(
+            isinstance(a, int | float) and not isinstance(a, bool) and a > 0 for a in alphas)):
+        raise ValueError(f"alphas must be a list of positive penalties, got {alphas!r}")
+    return RidgeDecoder(sfreq=sfreq, features=_regression_features(p),
+                        alphas=tuple(float(a) for a in alphas))
+
+
+def _kalman(p: dict, sfreq: float, classes: Sequence[str] | None) -> BaseEstimator:
+    from bci.decoders.kalman import KalmanDecoder
+
+    return KalmanDecoder(sfreq=sfreq, features=_regression_features(p),
+                         steady_state=_flag("steady_state", p["steady_state"]))
+
+
+def _linear_normaliser(p: dict, sfreq: float, classes: Sequence[str] | None
+                       ) -> BaseEstimator:
+    from bci.decoders.normaliser import LinearNormaliser
+
+    inner = p["inner"]
+    if inner not in _KINDS or not _KINDS[inner].trained or _KINDS[inner].continuous:
+        raise ValueError(f"inner must be a trained two-class decoder kind such as "
+                         f"'csp-lda' or 'tangent-space-lr', got {inner!r}")
+    estimator = _KINDS[inner].build(
+        {k: _tuples(v) for k, v in _KINDS[inner].defaults.items()}, sfreq, classes)
+    return LinearNormaliser(estimator=estimator,
+                            buffer=_positive_int("buffer", p["buffer"]),
+                            adaptive=_flag("adaptive", p["adaptive"]))
+
+
+_KINDS.update({
+    "ridge": _Kind(
+        "continuous control: multi-output ridge regression on binned rates (or log "
+        "power), regularisation chosen by cross-validation",
+        True, True, {"features": "rate", "alphas": (1e-2, 1e-1, 1.0, 10.0, 1e2, 1e3, 1e4)},
+        _ridge),
+    "kalman": _Kind(
+        "continuous control: velocity Kalman filter (Wu et al. 2006) on binned rates, "
+        "steady-state gain, ReFIT refit",
+        True, True, {"features": "rate", "steady_state": True}, _kalman),
+    "linear-normaliser": _Kind(
+        "continuous control: a two-class decoder's output, adaptive offset and gain "
+        "(BCI2000's normaliser), as a 1-D velocity",
+        True, True, {"inner": "csp-lda", "buffer": 200, "adaptive": True},
+        _linear_normaliser),
+})
 
 #: Decoder kind -> one-line description.
 DECODER_KINDS: dict[str, str] = {kind: spec.description for kind, spec in _KINDS.items()}

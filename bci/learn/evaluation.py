@@ -79,6 +79,10 @@ def score(rows: list[dict], classes: list[str]) -> dict:
 
 def evaluate(model: Model, paths: Sequence[str | Path]) -> dict:
     """Evaluate on every file; per-file and pooled scores, speed relative to real time."""
+    if model.config.targets is not None:  # regression: R² per target and overall
+        from bci.learn.regression import evaluate_regression
+
+        return evaluate_regression(model, paths)
     from bci.replay.files import sources_from_file
 
     files, rows = [], []

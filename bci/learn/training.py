@@ -157,6 +157,11 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
                   n_folds: int = 5, progress: Callable[[int, int, float], None] | None = None,
                   files: list[dict] | None = None) -> tuple[Model, TrainingSet, list[dict]]:
     """Fit the pipeline on recordings already in memory (see :func:`train`)."""
+    if config.targets is not None:  # a regression pipeline: bci.pipeline.regression
+        from bci.learn.regression import train_regression
+
+        return train_regression(config, sources, n_folds=n_folds, files=files,
+                                progress=progress)
     data = training_windows(config, sources)
     scores = cross_validate(config, data, n_folds, progress) if n_folds > 1 else []
     decoder = make_estimator(config, data.sfreq).fit(data.X, data.y)

@@ -18,6 +18,8 @@ class Collector:
         Names of the stage outputs to keep (e.g. ``("feedback",)``).
     chunks : bool
         Keep every chunk that arrived (tests that check the samples received).
+    markers : bool
+        Keep every marker that arrived.
 
     Attributes
     ----------
@@ -32,9 +34,10 @@ class Collector:
 
     def __init__(self, *, decisions: bool = True, windows: bool = False,
                  events: bool = True, outputs: tuple[str, ...] = (),
-                 chunks: bool = False) -> None:
+                 chunks: bool = False, markers: bool = False) -> None:
         self._keep = {"decisions": decisions, "windows": windows, "events": events,
-                      "chunks": chunks}
+                      "chunks": chunks, "markers": markers}
+        self.markers: list = []
         self._outputs = outputs
         self.decisions: list[Decision] = []
         self.windows: list[Window] = []
@@ -57,6 +60,8 @@ class Collector:
             self.windows.extend(step.windows)
         if keep["events"] and step.events:
             self.events.extend(step.events)
+        if keep["markers"] and step.markers:
+            self.markers.extend(step.markers)
         if keep["chunks"] and step.chunk is not None:
             self.chunks.append(step.chunk)
         for name in self._outputs:

@@ -13,11 +13,16 @@ from bci.stream.description import StreamDescription
 from bci.stream.outlet import Outlet
 
 
-def decision_channels(score_names: list[str], *, gestures: bool = False) -> list[str]:
-    """Channel labels of a decision stream (``gesture`` and ``event`` with [postprocess])."""
+def decision_channels(score_names: list[str], *, gestures: bool = False,
+                      targets: bool = False) -> list[str]:
+    """Channel labels of a decision stream (``gesture`` and ``event`` with [postprocess]).
+
+    A regression's outputs are named after their targets (``cursor_vx``, ...); other
+    scores are ``score_<name>``.
+    """
     extra = ["gesture", "event"] if gestures else []
-    return ["class", *[f"score_{name}" for name in score_names], *extra, "window_end",
-            "latency_ms"]
+    scores = list(score_names) if targets else [f"score_{name}" for name in score_names]
+    return ["class", *scores, *extra, "window_end", "latency_ms"]
 
 
 def event_code(events: tuple[GestureEvent, ...]) -> float:
@@ -58,13 +63,15 @@ class DecisionOutlet:
 
     def __init__(self, name: str, *, classes: list[str] | None, score_names: list[str],
                  source_id: str = "", metadata: dict | None = None,
-                 rest: str | None = None) -> None:
+                 rest: str | None = None, targets: list[str] | None = None) -> None:
         gestures = rest is not None and bool(classes)
-        channels = decision_channels(score_names, gestures=gestures)
+        channels = decision_channels(score_names, gestures=gestures, targets=bool(targets))
         self.n_channels = len(channels)
         self.n_scores = len(score_names)
         meta = {"classes": classes or [], "output": "class" if classes else "continuous",
                 "channels": channels, **(metadata or {})}
+        if targets:
+            meta["targets"] = list(targets)
         self.markers: GestureMarkerOutlet | None = None
         self._gesture_index: dict[str, int] = {}
         if gestures:

@@ -19,7 +19,7 @@ else:  # pragma: no cover
 from bci.errors import ConfigError
 
 _SECTIONS = {"name", "description", "signal", "filters", "epochs", "online", "decoder",
-             "budget", "postprocess", "feedback", "adapt"}
+             "budget", "postprocess", "feedback", "adapt", "targets"}
 _SIGNAL_KEYS = {"picks"}
 _EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
 _ONLINE_KEYS = {"mode", "window", "step"}
@@ -66,6 +66,10 @@ class PipelineConfig:
         Optional application tables.
     adapt : dict or None
         ``[adapt]``: what follows the session (see :mod:`bci.adapt.settings`).
+    targets : dict or None
+        ``[targets]`` of a regression pipeline: ``{"channels": [...]}`` (kinematics
+        channels of the recording) or ``{"classes": {class: value}}`` (a value per class
+        during its trials, e.g. left -1, right +1); see :mod:`bci.pipeline.regression`.
     """
 
     text: str
@@ -86,6 +90,7 @@ class PipelineConfig:
     feedback: dict | None = None
     name: str = ""
     adapt: dict | None = None  # [adapt], checked by bci.adapt.settings.check_adapt
+    targets: dict | None = None
 
     @property
     def classes(self) -> list[str]:
@@ -249,10 +254,15 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
             check_adapt(adapt, decoder["kind"])
         except ValueError as err:
             raise fail(str(err)) from None
+    targets = None
+    if "targets" in doc:  # regression targets: bci.pipeline.regression checks them
+        from bci.pipeline.targets import parse_targets
+
+        targets = parse_targets(doc["targets"], events, fail)
 
     return PipelineConfig(
         text=text, origin=origin, picks=picks, filters=[dict(f) for f in filters],
         events=events, tmin=tmin, tmax=tmax, train_window=train_window,
         train_step=train_step, mode=mode, window=window, step=step, decoder=dict(decoder),
         budget=budget, postprocess=postprocess, feedback=feedback,
-        name=str(doc.get("name", "")), adapt=adapt)
+        name=str(doc.get("name", "")), adapt=adapt, targets=targets)

@@ -117,10 +117,20 @@ class Pipeline:
             except (ConfigError, ValueError) as err:
                 raise ConfigError(f"{config.origin}: [decoder] {err}") from None
         self.decoder = decoder
+        from bci.decoders.continuous import is_regression
+
+        # A regression decoder (ridge, Kalman...) outputs one value per target and keeps
+        # state across windows: it starts from reset, and restarts with the filters.
+        self.regression = decoder is not None and is_regression(decoder)
+        self.targets: list[str] = (list(getattr(decoder, "target_names_", []) or ["value"])
+                                   if self.regression else [])
+        if self.regression:
+            decoder.reset()
         self.classes: list[str] | None = (
-            [str(c) for c in decoder.classes_] if hasattr(decoder, "classes_") else None)
-        self.score_names = self.classes or []
-        if decoder is not None and self.classes is None:
+            [str(c) for c in decoder.classes_] if hasattr(decoder, "classes_")
+            and not self.regression else None)
+        self.score_names = self.classes or list(self.targets)
+        if decoder is not None and self.classes is None and not self.regression:
             self.score_names = _feature_names(decoder, self.filters.ch_names_out,
                                               self._window_samples(config))
         self.windows_only = windows_only
@@ -301,6 +311,11 @@ class Pipeline:
         return config_context(assume_finite=True, skip_parameter_validation=True)
 
     def _decode(self, X: np.ndarray) -> tuple[float, str | None, np.ndarray]:
+        if self.regression:
+            from bci.decoders.continuous import continuous_decision
+
+            value, outputs = continuous_decision(self.decoder, X[0])  # state advances
+            return value, None, outputs
         if self.classes is None:
             # A continuous output: the value, and its features as the scores. With several
             # bands the value is the first band's (all bands are in the scores).
@@ -355,6 +370,8 @@ class Pipeline:
         """Re-synchronise after a discontinuity: fresh filter state, no window across it."""
         self.filters.reset()
         self.windows.reset(at_index)
+        if self.regression:
+            self.decoder.reset()  # a Kalman estimate must not carry across a gap
         self.stats.count("restarts")
         self._repaired.clear()
 

@@ -147,7 +147,7 @@ def open_live(spec: Spec, stream: str, *, markers: str | None = None,
                           "budget_ms": dict(config.budget), "mode": config.mode,
                           "model": isinstance(spec, Model),
                           "adaptation": describe_adaptation(pipeline.decoder, stages)},
-                rest=gesture_rest(stages))
+                rest=gesture_rest(stages), targets=pipeline.targets or None)
             built.append(DecisionSink(outlet))
             # Gaps, stalls, repaired NaN bursts, ... as string markers on '<out>-status'.
             built.append(StatusSink(f"{out_stream}-status", source_id=f"{base}-status"))

@@ -96,6 +96,11 @@ class Session(Worker):
     # -- set-up ----------------------------------------------------------------------
 
     @property
+    def last_data(self) -> float:
+        """``time.monotonic()`` when data last arrived (live; 0 before the first)."""
+        return self._last_data or 0.0
+
+    @property
     def info(self) -> SessionInfo:
         """What the sinks are told at :meth:`open`."""
         pipeline = self.pipeline
