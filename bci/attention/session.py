@@ -141,7 +141,7 @@ def assess_virtual(protocol: AssessProtocol, out: str | Path, *, seed: int = 0,
                    refresh: float = 60.0, duration: float | None = None,
                    t0: float = 1000.0, chunk: float = 0.05, overwrite: bool = False,
                    responder: SimulatedResponder | None = None,
-                   eeg: SimulatedEEG | None = None) -> dict:
+                   eeg: SimulatedEEG | None = None, markers_name: str = MARKERS) -> dict:
     """Run the whole assessment on a virtual clock (see the module docstring).
 
     Parameters
@@ -169,7 +169,7 @@ def assess_virtual(protocol: AssessProtocol, out: str | Path, *, seed: int = 0,
     desc = StreamDescription.for_signal(SIMULATED_EEG, "EEG", eeg.sfreq, list(eeg.ch_names),
                                         ["eeg"] * len(eeg.ch_names),
                                         metadata={"simulated": "1"})
-    cue_desc = StreamDescription.for_markers(MARKERS)
+    cue_desc = StreamDescription.for_markers(markers_name)
     scales = wire_scales(desc.units, desc.ch_types)
     writer = XdfWriter(out, overwrite=overwrite)
     writer.stream_header(1, desc.to_lsl().as_xml())

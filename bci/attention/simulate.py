@@ -15,7 +15,7 @@ from scipy.signal import lfilter
 
 from bci.attention.cpt import Stimulus
 
-__all__ = ["ResponderEvent", "SimulatedEEG", "SimulatedResponder"]
+__all__ = ["FollowingEEG", "ResponderEvent", "SimulatedEEG", "SimulatedResponder"]
 
 
 @dataclass(frozen=True)
@@ -154,3 +154,76 @@ class SimulatedEEG:
             2 * np.pi * self.alpha_hz * t + self._phase[2][:, None])
         self.n += n
         return back + theta + beta + alpha, t
+
+
+class FollowingEEG:
+    """A :class:`SimulatedEEG` that closes its eyes when the assessment says so, on LSL.
+
+    The headset interface of :class:`bci.present.follow.FollowPlayer` (``cue``,
+    ``samples_until``, ``read``, ``reset``): the player follows the assessment's marker
+    stream and pushes this EEG. A cue switches the eyes at the sample of its stamp.
+    """
+
+    paradigm = "resting"
+    ch_type = "eeg"
+
+    def __init__(self, eeg: SimulatedEEG, t0: float = 0.0) -> None:
+        self.responses: dict = {}
+        self.eeg = eeg
+        self.t0 = t0
+        self.reset(t0)
+
+    @property
+    def seed(self) -> int:
+        return self.eeg.seed
+
+    @property
+    def sfreq(self) -> float:
+        return self.eeg.sfreq
+
+    @property
+    def ch_names(self) -> tuple[str, ...]:
+        return self.eeg.ch_names
+
+    @property
+    def ch_types(self) -> list[str]:
+        return ["eeg"] * len(self.eeg.ch_names)
+
+    def reset(self, t0: float = 0.0) -> None:
+        """Back to sample 0 at LSL time ``t0``, eyes open."""
+        self.t0 = t0
+        self.eeg.reset()
+        self._held: list[np.ndarray] = []
+        self._n_read = 0
+
+    def _generated(self) -> int:
+        return self.eeg.n
+
+    def samples_until(self, now: float) -> int:
+        """Samples due by LSL time ``now`` and not read yet."""
+        return max(0, int(np.floor((now - self.t0) * self.sfreq)) + 1 - self._n_read)
+
+    def cue(self, label: str, stamp: float) -> bool:
+        """Eyes closed from ``assess:eyes-closed``, open again from the next screen."""
+        closed = {"assess:eyes-closed": True, "assess:cpt": False,
+                  "assess:end": False}.get(label)
+        if closed is None:
+            return False
+        n = max(0, int(np.floor((stamp - self.t0) * self.sfreq)) - self._generated())
+        if n:
+            self._held.append(self.eeg.read(n)[0])
+        self.eeg.eyes_closed = closed
+        return True
+
+    def read(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``n`` samples (volts) and their LSL times."""
+        held = np.concatenate(self._held, axis=1) if self._held else \
+            np.zeros((len(self.ch_names), 0))
+        take = held[:, :n]
+        rest = held[:, n:]
+        self._held = [rest] if rest.shape[1] else []
+        if take.shape[1] < n:
+            take = np.concatenate([take, self.eeg.read(n - take.shape[1])[0]], axis=1)
+        times = self.t0 + (self._n_read + np.arange(n)) / self.sfreq
+        self._n_read += n
+        return take, times
