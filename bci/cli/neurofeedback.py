@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print every feedback sample on stdout")
     parser.add_argument("--json", action="store_true",
                         help="print the session summary as one JSON object")
+    parser.add_argument("--person", metavar="DIR", default=None,
+                        help="the person's folder: append this training session to its "
+                             "history (bci report DIR draws the course)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,16 +63,42 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--osc sends live feedback: use it with --stream, not --data")
     folder = Path(args.summary) if args.summary else Path(
         f"neurofeedback-{time.strftime('%Y%m%d-%H%M%S')}")
+    if args.person is not None:
+        from bci.attention.history import read_history
+
+        read_history(args.person)  # a missing folder or a newer history: one line, now
     if args.data:
         run_, summary = _run_offline(protocol, args)
     else:
         run_, summary = _run_live(protocol, args, osc_address)
     paths = write_summary(folder, summary, run_)
     summary["files"] = {kind: str(path) for kind, path in paths.items()}
+    if args.person is not None:
+        _append_history(args, summary, folder)
     _log_summary(summary)
     if args.json:
         print_json(summary)
     return 0
+
+
+def _append_history(args: argparse.Namespace, summary: dict, folder: Path) -> None:
+    """The session in the person's history: interrupted when the baseline never
+    completed or the run ended before ``--duration``."""
+    from bci.attention.history import append_session, training_entry
+
+    seconds = (summary["feedback"].get("seconds") or 0.0) + \
+        (summary["baseline"].get("seconds") or 0.0)
+    short = args.duration is not None and not args.data and seconds < 0.95 * args.duration
+    interrupted = not summary["baseline"]["complete"] or short
+    person = Path(args.person).resolve()
+    try:
+        where = str(folder.resolve().relative_to(person))
+    except ValueError:
+        where = str(folder.resolve())
+    entry = append_session(args.person, training_entry(summary, folder=where,
+                                                       interrupted=interrupted))
+    log.info("session #%d (%s) appended to %s", entry["number"], entry["status"],
+             args.person)
 
 
 def _run_offline(protocol, args: argparse.Namespace):
