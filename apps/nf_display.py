@@ -176,9 +176,18 @@ class _Display:
 
     def run(self, running: Callable[[], bool], *, duration: float | None = None,
             fullscreen: bool = False, size: tuple[int, int] = (960, 600),
-            on_shown: Callable[[TrainingWindow], None] | None = None) -> None:
+            on_shown: Callable[[TrainingWindow], None] | None = None) -> str:
         """The Qt loop on this (the main) thread until the session stops, ``duration``
-        passes, the window closes, Ctrl-C, or the last block ends."""
+        passes, the window closes, Ctrl-C, or the last block ends.
+
+        Returns
+        -------
+        str
+            Why it ended (as :func:`bci.cli.supervisor.wait_while` says it):
+            ``"duration"``, ``"done"`` (the last block ended), ``"ended"`` (the
+            session stopped) or ``"interrupted"`` (Ctrl-C, SIGTERM, the window
+            closed).
+        """
         from PySide6 import QtWidgets
 
         app = QtCore.QCoreApplication.instance() or QtWidgets.QApplication([])
@@ -186,11 +195,20 @@ class _Display:
         loop = QtCore.QEventLoop()
         started = time.monotonic()
         stop = {"now": False}
+        reason = {"why": "ended"}
 
         def check() -> None:
-            over = duration is not None and time.monotonic() - started >= duration
-            if stop["now"] or over or not running() or not window.isVisible() or \
-                    (self.state.phase == "done" and not self.sink.queue):
+            why = None
+            if stop["now"] or not window.isVisible():
+                why = "interrupted"
+            elif duration is not None and time.monotonic() - started >= duration:
+                why = "duration"
+            elif self.state.phase == "done" and not self.sink.queue:
+                why = "done"
+            elif not running():
+                why = "ended"
+            if why is not None:
+                reason["why"] = why
                 loop.quit()
         watch = QtCore.QTimer()
         watch.setInterval(50)
@@ -217,10 +235,16 @@ class _Display:
             window.tick()
             window.close()
             app.processEvents()
+        return reason["why"]
 
     def block_summaries(self) -> list[dict]:
         """Per block: mean feedback and reward rate (for the session's history)."""
         return self.state.block_summaries()
+
+    @property
+    def complete(self) -> bool:
+        """Every block the display protocol sets was shown to its end."""
+        return self.state.phase == "done"
 
 
 def open_display(path, protocol, sfreq: float) -> _Display:

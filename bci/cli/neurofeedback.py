@@ -92,13 +92,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _append_history(args: argparse.Namespace, summary: dict, folder: Path) -> None:
     """The session in the person's history: interrupted when the baseline never
-    completed or the run ended before ``--duration``."""
+    completed, a ``--duration`` run ended early (Ctrl-C, the stream stopped), or the
+    display's last block was not reached."""
     from bci.attention.history import append_session, training_entry
 
-    seconds = (summary["feedback"].get("seconds") or 0.0) + \
-        (summary["baseline"].get("seconds") or 0.0)
-    short = args.duration is not None and not args.data and seconds < 0.95 * args.duration
-    interrupted = not summary["baseline"]["complete"] or short
+    short = args.duration is not None and summary.get("ended_by") in ("interrupted",
+                                                                       "ended")
+    interrupted = not summary["baseline"]["complete"] or short or \
+        summary.get("display_complete") is False
     person = Path(args.person).resolve()
     try:
         where = str(folder.resolve().relative_to(person))
@@ -202,18 +203,21 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
     try:
         session.start()
         if display is not None:
-            display.run(session.is_running, duration=args.duration,
-                        fullscreen=args.fullscreen)
+            ended_by = display.run(session.is_running, duration=args.duration,
+                                   fullscreen=args.fullscreen)
         else:
-            wait_while(session.is_running, duration=args.duration, tick=announce)
+            ended_by = wait_while(session.is_running, duration=args.duration,
+                                  tick=announce)
     finally:
         try:
             session.stop()
         finally:
             setup.close()
     summary = session_summary(run_, protocol, speed=d.speed, input_stream=d.name)
+    summary["ended_by"] = ended_by
     if display is not None:
         summary["blocks"] = display.block_summaries()
+        summary["display_complete"] = display.complete
     if osc is not None:
         summary["output"]["osc"] = {"address": str(osc_address), "sent": osc.n_sent,
                                     "errors": osc.n_errors}
