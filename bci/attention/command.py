@@ -20,11 +20,10 @@ import json
 import math
 from pathlib import Path
 
-from bci.attention.history import append_session, check_person, read_history
-from bci.attention.protocol import AssessProtocol, load_assess_protocol
-from bci.attention.report import write_assessment_report
-from bci.attention.session import analyse, assess_virtual, load_recording
 from bci.errors import ConfigError
+
+# The scoring, the report and the session (numpy, scipy, matplotlib, pylsl) are imported
+# inside the functions: ``bci --help`` builds every subcommand's parser.
 
 __all__ = ["HELP", "add_arguments", "finish", "run"]
 
@@ -76,7 +75,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait for the stream (default 10)")
 
 
-def _check(args: argparse.Namespace) -> AssessProtocol:
+def _check(args: argparse.Namespace):
+    from bci.attention.history import read_history
+    from bci.attention.protocol import load_assess_protocol
+
     protocol = load_assess_protocol(args.protocol)
     if args.duration is not None and not (math.isfinite(args.duration) and
                                           args.duration > 0):
@@ -100,9 +102,11 @@ def _check(args: argparse.Namespace) -> AssessProtocol:
     return protocol
 
 
-def finish(args: argparse.Namespace, protocol: AssessProtocol, result: dict,
-           spectra: dict) -> dict:
+def finish(args: argparse.Namespace, protocol, result: dict, spectra: dict) -> dict:
     """Write the report, append the history, print; returns the history entry (or {})."""
+    from bci.attention.history import append_session, check_person, read_history
+    from bci.attention.report import write_assessment_report
+
     out = Path(args.out)
     earlier = []
     if args.person is not None:
@@ -135,7 +139,8 @@ def finish(args: argparse.Namespace, protocol: AssessProtocol, result: dict,
     else:
         print(f"assessment {result['status']}: {result['completed']['cpt_stimuli']} of "
               f"{result['completed']['cpt_planned']} letters; omissions "
-              f"{result['omission_errors']}, commissions {result['commission_errors']}, "
+              f"{_f(result['omission_errors'])}, commissions "
+              f"{_f(result['commission_errors'])}, "
               f"RT {_f(result['rt_mean_ms'])} ± {_f(result['rt_sd_ms'])} ms, d' "
               f"{_f(result['d_prime'], 2)}, theta/beta {_f(result['theta_beta_ratio'], 2)}, "
               f"alpha peak {_f(result['alpha_peak_hz'], 2)} Hz")
@@ -150,6 +155,8 @@ def _f(v, digits: int = 0) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Assess; 0 after a complete session, 3 after an interrupted one (kept, flagged)."""
+    from bci.attention.session import analyse, assess_virtual, load_recording
+
     protocol = _check(args)
     if args.no_resting:
         from dataclasses import replace

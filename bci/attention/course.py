@@ -53,11 +53,12 @@ def _f(v, pattern="{:.2f}") -> str:
 def write_course(folder: str | Path, out: str | Path | None = None) -> dict[str, Path]:
     """Write ``course.md`` and ``course.png`` (into ``out``, default the person folder)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     folder = Path(folder)
+    c = course(folder)  # first: a missing person folder is an error, never created
     out = Path(out) if out is not None else folder
     out.mkdir(parents=True, exist_ok=True)
-    c = course(folder)
     lines = ["# Course", "", f"**{NO_NORMS}**", "", "## Training sessions", "",
              "| session | status | mean feedback | reward rate | per block (feedback / "
              "reward) |", "|---|---|---|---|---|"]
@@ -97,7 +98,8 @@ def write_course(folder: str | Path, out: str | Path | None = None) -> dict[str,
         for filled in (True, False):
             sel = [r for r in rows if (r["status"] == "complete") == filled]
             ax.plot([r["number"] for r in sel],
-                    [r[key] if r[key] is not None else float("nan") for r in sel], "o",
+                    [r[key] if r[key] is not None else float("nan") for r in sel],
+                    "o-" if filled else "o",
                     color=color, mfc=color if filled else "none",
                     label=label if filled else f"{label} (interrupted)")
     for ax, key, title in ((ax_fb, "mean_feedback", "mean feedback per session"),
@@ -118,5 +120,8 @@ def write_course(folder: str | Path, out: str | Path | None = None) -> dict[str,
     points(ax_cpt, c["assessments"], "commission_errors", "commissions", "tab:red")
     ax_cpt.set(title="CPT errors per assessment", xlabel="session")
     ax_cpt.legend(fontsize=7)
+    ax2.ticklabel_format(axis="y", useOffset=False)
+    for ax in (ax_fb, ax_rw, ax_tbr, ax_cpt):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.savefig(paths["png"], dpi=90)
     return paths

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from bci.attention.course import course, write_course
-
 __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "draw a person's course across sessions (PNG + Markdown) from their history"
@@ -23,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the course; 0."""
+    from bci.attention.course import course, write_course
+
     paths = write_course(args.person, args.out)
     if args.json:
         print(json.dumps(course(args.person), indent=2, default=float))
