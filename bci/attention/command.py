@@ -80,6 +80,10 @@ def _check(args: argparse.Namespace):
     from bci.attention.protocol import load_assess_protocol
 
     protocol = load_assess_protocol(args.protocol)
+    if args.simulate:
+        from bci.attention.session import check_channels
+
+        check_channels(protocol, protocol.simulate.channels, "simulated EEG")
     if args.duration is not None and not (math.isfinite(args.duration) and
                                           args.duration > 0):
         raise ConfigError(f"--duration {args.duration}: give a positive number of seconds")

@@ -53,10 +53,12 @@ def responder_for(protocol: AssessProtocol) -> SimulatedResponder:
                               max_rt=min(0.9 * min(protocol.cpt.soa), 1.5), seed=s.seed)
 
 
-def _segment(signal: np.ndarray, times: np.ndarray, span) -> np.ndarray | None:
+def _segment(signal: np.ndarray, times: np.ndarray, span, pauses=()) -> np.ndarray | None:
     if span is None:
         return None
     m = (times >= span[0]) & (times < span[1])
+    for p0, p1 in pauses:  # a paused stretch is not resting data
+        m &= ~((times >= p0) & (times < p1))
     return signal[:, m]
 
 
@@ -80,8 +82,8 @@ def analyse(signal: np.ndarray, times: np.ndarray, sfreq: float, ch_names: Seque
                                   "cpt_planned": parsed.n_planned}}
     cpt = score_cpt(parsed.stimuli, parsed.presses) if parsed.stimuli else None
     result["cpt"] = cpt.as_dict() if cpt is not None else None
-    eo = _segment(signal, times, parsed.eyes_open)
-    ec = _segment(signal, times, parsed.eyes_closed)
+    eo = _segment(signal, times, parsed.eyes_open, parsed.pauses)
+    ec = _segment(signal, times, parsed.eyes_closed, parsed.pauses)
     spectra: dict = {}
     result["resting"] = None
     seg = int(4.0 * sfreq)

@@ -28,6 +28,7 @@ EYES_OPEN, EYES_CLOSED, CPT_START, END = ("assess:eyes-open", "assess:eyes-close
                                           "assess:cpt", "assess:end")
 PRESS = "cpt:press"
 STOPPED = "bci:stopped"
+PAUSE, RESUME = "bci:pause", "bci:resume"
 
 
 def _block_letters(cpt, rng: np.random.Generator) -> list[tuple[str, bool, float]]:
@@ -102,6 +103,11 @@ class ParsedMarkers:
         The run stopped (Esc, Ctrl-C) before ``assess:end``.
     n_planned : int
         Letters in the timeline (when known), else the letters seen.
+    end : float
+        LSL time the run ended.
+    pauses : list of (float, float)
+        Paused stretches (P in the window): presses in them are dropped, resting
+        periods last that much longer and their signal in a pause is left out.
     """
 
     stimuli: list
@@ -111,6 +117,7 @@ class ParsedMarkers:
     interrupted: bool
     n_planned: int
     end: float
+    pauses: list = ()
 
 
 def parse_markers(markers: Sequence[tuple[str, float]], protocol: AssessProtocol, *,
@@ -123,9 +130,17 @@ def parse_markers(markers: Sequence[tuple[str, float]], protocol: AssessProtocol
     block = 0
     end = markers[-1][1] if markers else 0.0
     ended = stopped = False
+    pauses: list[tuple[float, float]] = []
+    paused_at: float | None = None
     for label, when in markers:
-        if label == PRESS:
-            presses.append(when)
+        if label == PAUSE:
+            paused_at = when
+        elif label == RESUME and paused_at is not None:
+            pauses.append((paused_at, when))
+            paused_at = None
+        elif label == PRESS:
+            if paused_at is None:
+                presses.append(when)
         elif label.startswith("cpt:block:"):
             block = int(label.rsplit(":", 1)[1])
         elif label.startswith(("cpt:go:", "cpt:nogo:")):
@@ -137,15 +152,21 @@ def parse_markers(markers: Sequence[tuple[str, float]], protocol: AssessProtocol
             ended, end = True, when
         elif label == STOPPED and not ended:
             stopped, end = True, when
+    if paused_at is not None:
+        pauses.append((paused_at, end))
     interrupted = stopped or not ended
     rest = protocol.resting
-    # The first letter after an instruction screen is at a known offset; the resting
-    # periods end where the next instruction begins, or where the run ended.
-    eo = ec = None
-    if EYES_OPEN in times:
-        eo = (times[EYES_OPEN], min(times[EYES_OPEN] + rest.eyes_open, end))
-    if EYES_CLOSED in times:
-        ec = (times[EYES_CLOSED], min(times[EYES_CLOSED] + rest.eyes_closed, end))
+
+    def span(start: float, seconds: float) -> tuple[float, float]:
+        # The run clock stops while paused: a period lasts its seconds plus its pauses.
+        stop = start + seconds
+        for p0, p1 in pauses:
+            if p0 < stop and p1 > start:
+                stop += p1 - max(p0, start)
+        return start, min(stop, end)
+
+    eo = span(times[EYES_OPEN], rest.eyes_open) if EYES_OPEN in times else None
+    ec = span(times[EYES_CLOSED], rest.eyes_closed) if EYES_CLOSED in times else None
     if interrupted and stimuli:
         # A letter counts only once its whole response window was shown.
         longest = max(protocol.cpt.soa)
@@ -153,4 +174,4 @@ def parse_markers(markers: Sequence[tuple[str, float]], protocol: AssessProtocol
                          if nxt is not None or s.onset + longest <= end]
         stimuli = last_complete
     return ParsedMarkers(stimuli, presses, eo, ec, interrupted,
-                         n_planned if n_planned is not None else len(stimuli), end)
+                         n_planned if n_planned is not None else len(stimuli), end, pauses)
