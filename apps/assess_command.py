@@ -70,7 +70,7 @@ def run_window(protocol: AssessProtocol, outlet: Outlet | None, *, seed: int = 0
     timers: list[QtCore.QTimer] = []
     if simulate:
         responder = responder_for(protocol)
-        view.responder = responder
+        view.responder = responder  # its own account of what it did, for the report
 
         def answer(label: str, stamp: float) -> None:
             stim = Stimulus(stamp, label.split(":", 2)[2], label.startswith("cpt:go:"))
@@ -111,8 +111,14 @@ def run_window(protocol: AssessProtocol, outlet: Outlet | None, *, seed: int = 0
     return view, presenter
 
 
-def run_live(args: argparse.Namespace, protocol: AssessProtocol, recording: Path) -> int:
-    """Window + recorder (+ simulated headset); returns the letters planned."""
+def run_live(args: argparse.Namespace, protocol: AssessProtocol, recording: Path) -> dict:
+    """Window + recorder (+ simulated headset).
+
+    Returns
+    -------
+    dict
+        ``n_planned`` letters, and with ``--simulate`` the ``responder`` itself.
+    """
     from bci.present.follow import FollowPlayer
     from bci.record.recorder import Recorder
 
@@ -137,7 +143,7 @@ def run_live(args: argparse.Namespace, protocol: AssessProtocol, recording: Path
         recorder = Recorder(recording, streams, source_ids=source_ids,
                             timeout=args.timeout, overwrite=True)
         recorder.start()
-        _view, presenter = run_window(
+        view, presenter = run_window(
             protocol, outlet, seed=args.seed, duration=args.duration,
             fullscreen=args.fullscreen, screen=args.screen, backend=args.backend,
             screenshot=args.screenshot, simulate=args.simulate)
@@ -150,4 +156,5 @@ def run_live(args: argparse.Namespace, protocol: AssessProtocol, recording: Path
         if follower is not None:
             follower.stop()
         outlet.close()
-    return presenter.timeline.n_trials
+    return {"n_planned": presenter.timeline.n_trials,
+            "responder": getattr(view, "responder", None)}

@@ -108,3 +108,54 @@ def presenter_stop(window):
             QtCore.QEvent.Type.KeyPress, QtCore.Qt.Key.Key_Escape,
             QtCore.Qt.KeyboardModifier.NoModifier))
     return esc
+
+
+def test_simulated_assessment_in_the_window_is_recorded_and_scored(tmp_path):
+    """bci assess --simulate --window: the window, the recorder, the simulated headset on
+    LSL following the markers, the responder's presses posted as key events."""
+    import argparse
+    import json
+
+    from bci.attention import command
+
+    proto = tmp_path / "p.toml"
+    proto.write_text("""lead = 0.3
+tail = 0.5
+[resting]
+eyes_open = 4.5
+eyes_closed = 4.5
+instructions = 0.3
+[cpt]
+blocks = 1
+stimuli_per_block = 10
+instructions = 0.3
+soa = [0.6]
+stimulus = 0.2
+target_ratio = 0.8
+[simulate]
+omission_rate = 0.25
+commission_rate = 0.5
+rt_mean_ms = 300
+rt_sd_ms = 40
+anticipatory_rate = 0
+theta_beta_ratio = 2.0
+seed = 4
+""")
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    out = tmp_path / "out"
+    args = parser.parse_args([str(proto), "--simulate", "--window", "--out", str(out),
+                              "--backend", "raster", "--markers", f"assess-{time.time_ns()}"])
+    assert command.run(args) == 0
+    result = json.loads((out / "assessment.json").read_text())
+    events = result["responder_events"]
+    kinds = [e["kind"] for e in events]
+    assert len(events) == 10 == result["completed"]["cpt_stimuli"]
+    # Scored from the recording, the errors are exactly what the responder did ...
+    assert result["omission_errors"] == kinds.count("omission")
+    assert result["commission_errors"] == kinds.count("commission")
+    # ... and the RTs what it meant, plus the event loop's delay (a few ms).
+    rts = [e["rt"] * 1000 for e in events if e["kind"] == "hit"]
+    assert abs(result["rt_mean_ms"] - sum(rts) / len(rts)) < 15
+    assert result["theta_beta_ratio"] == pytest.approx(2.0, rel=0.15)
+    assert 9.5 < result["alpha_peak_hz"] < 10.5

@@ -170,12 +170,12 @@ def run(args: argparse.Namespace) -> int:
     if args.simulate and not args.window:
         run_ = assess_virtual(protocol, recording, seed=args.seed, duration=args.duration,
                               overwrite=True, markers_name=args.markers)
-        n_planned = run_["n_planned"]
     else:
         from importlib import import_module
 
-        n_planned = import_module("bci_apps.assess_command").run_live(args, protocol,
-                                                                      recording)
+        run_ = import_module("bci_apps.assess_command").run_live(args, protocol,
+                                                                 recording)
+    n_planned = run_["n_planned"]
     signal, times, sfreq, names, markers = load_recording(
         recording, None if args.simulate else args.stream, args.markers)
     result, spectra = analyse(signal, times, sfreq, names, markers, protocol,
@@ -183,5 +183,10 @@ def run(args: argparse.Namespace) -> int:
     result["recording"] = RECORDING
     result["protocol"] = Path(protocol.origin).name
     result["simulated"] = bool(args.simulate)
+    if run_.get("responder") is not None:
+        # What the simulated responder says it did, letter by letter (kind, RT in s).
+        result["responder_events"] = [
+            {"kind": e.kind, "rt": e.rt, "anticipatory": list(e.anticipatory)}
+            for e in run_["responder"].events]
     finish(args, protocol, result, spectra)
     return 0 if result["status"] == "complete" else 3
