@@ -95,7 +95,8 @@ def _check(args: argparse.Namespace):
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out}: exists and is not a folder: give a folder")
-    if (out / "assessment.json").exists() and not args.overwrite:
+    if ((out / "assessment.json").exists() or (out / RECORDING).exists()) and \
+            not args.overwrite:
         raise ConfigError(f"--out {out}: already holds an assessment: choose another "
                           "folder or add --overwrite")
     try:

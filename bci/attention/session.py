@@ -27,6 +27,7 @@ from bci.present.presenter import Presenter, virtual_flips
 from bci.record.xdf_writer import XdfWriter, encode_numeric, encode_strings
 from bci.stream.description import StreamDescription
 from bci.stream.units import to_wire, wire_scales
+from bci.units import volts_per_unit
 
 __all__ = ["SIMULATED_EEG", "analyse", "assess_virtual", "check_channels",
            "load_recording", "responder_for", "summary_keys"]
@@ -131,7 +132,9 @@ def load_recording(path: str | Path, signal_name: str | None, markers_name: str
     chans = info["desc"][0]["channels"][0]["channel"]
     names = [c["label"][0] for c in chans]
     units = [(c.get("unit") or [""])[0] for c in chans]
-    scale = np.array([1e-6 if u in ("microvolts", "uV", "") else 1.0 for u in units])
+    # The one unit table; a voltage channel without a unit is in microvolts (the XDF
+    # convention for EEG, as bci.io reads it).
+    scale = np.array([volts_per_unit(u) or 1e-6 for u in units])
     data = np.asarray(sig["time_series"], dtype=np.float64).T * scale[:, None]
     markers = [(str(v[0]), float(t)) for v, t in zip(mark["time_series"],
                                                       mark["time_stamps"], strict=True)]
