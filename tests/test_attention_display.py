@@ -88,3 +88,22 @@ def test_display_settings_are_checked(tmp_path):
         load_display_settings(bad)
     with pytest.raises(ConfigError, match="no such file"):
         load_display_settings(tmp_path / "none.toml")
+
+
+def test_display_loop_ends_after_the_last_block_and_says_why(tmp_path):
+    """The loop neurofeedback --display runs instead of wait_while: 'done' after the last
+    block, 'ended' when the session stops first."""
+    from bci_apps.nf_display import _Display
+
+    settings = DisplaySettings(blocks=2, block=1.0, rest=0.5)
+    display = _Display(settings, 0.7, SFREQ, RATE)
+    samples = tuple(_sample(k, 0.9) for k in range(int(3.0 * RATE)))  # past 2.5 s
+    display.sink.write(Step(outputs={"feedback": samples}))
+    assert display.run(lambda: True, duration=10.0) == "done"
+    assert display.complete
+    assert [b["clean_samples"] for b in display.block_summaries()] == [20, 20]
+
+    early = _Display(settings, 0.7, SFREQ, RATE)
+    early.sink.write(Step(outputs={"feedback": samples[:10]}))
+    assert early.run(lambda: False, duration=10.0) == "ended"
+    assert not early.complete

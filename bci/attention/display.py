@@ -131,7 +131,7 @@ class TrainingDisplay:
         s = self.settings
         period = s.block + s.rest
         k = int(t // period)
-        if k >= s.blocks:
+        if t >= s.blocks * s.block + (s.blocks - 1) * s.rest:  # no rest after the last
             return "done", s.blocks - 1
         return ("block" if t - k * period < s.block else "rest"), k
 
