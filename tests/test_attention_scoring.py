@@ -157,7 +157,8 @@ def test_pauses_extend_resting_and_drop_presses():
     from bci.attention.task import parse_markers
 
     protocol = parse_assess_protocol({"resting": {"eyes_open": 10, "eyes_closed": 10}})
-    markers = [("assess:eyes-open", 100.0), ("bci:pause", 104.0), ("bci:resume", 110.0),
+    markers = [("assess:eyes-open", 100.0), ("cpt:press", 101.0), ("bci:pause", 104.0),
+               ("bci:resume", 110.0),
                ("assess:eyes-closed", 120.0), ("assess:cpt", 135.0),
                ("cpt:block:0", 140.0), ("cpt:go:A", 140.0), ("bci:pause", 140.5),
                ("cpt:press", 140.7), ("bci:resume", 150.0), ("cpt:press", 150.2),
@@ -165,5 +166,6 @@ def test_pauses_extend_resting_and_drop_presses():
     parsed = parse_markers(markers, protocol)
     assert parsed.eyes_open == (100.0, 116.0)      # 10 s of run time + a 6-s pause
     assert parsed.pauses == [(104.0, 110.0), (140.5, 150.0)]
-    assert parsed.presses == [150.2]               # the press while paused is dropped
+    # Dropped: the press while resting, and the one while paused.
+    assert parsed.presses == [150.2]
     assert not parsed.interrupted and len(parsed.stimuli) == 2

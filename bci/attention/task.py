@@ -154,6 +154,8 @@ def parse_markers(markers: Sequence[tuple[str, float]], protocol: AssessProtocol
             stopped, end = True, when
     if paused_at is not None:
         pauses.append((paused_at, end))
+    if CPT_START in times:  # a key pressed while resting is no CPT response
+        presses = [p for p in presses if p >= times[CPT_START]]
     interrupted = stopped or not ended
     rest = protocol.resting
 
