@@ -261,10 +261,10 @@ def test_protocol_step_defaults_to_one_over_rate():
 
 def test_shipped_protocols_fit_the_physionet_channels():
     names = ["Fz..", "Cz..", "C3..", "C4..", "O1..", "Oz..", "O2..", "Fp1."]
-    # The folder also holds the presentation protocols (calibrate-*.toml, assess-*.toml).
-    shipped = [p for p in sorted(PROTOCOLS.glob("*.toml"))
-               if not p.name.startswith(("calibrate-", "assess-"))]
-    assert {p.stem for p in shipped} >= {"alpha", "smr", "theta-beta"}
+    # docs/protocols also holds presentation and assessment protocols: only those with a
+    # [feedback] table are neurofeedback protocols.
+    shipped = [p for p in sorted(PROTOCOLS.glob("*.toml")) if "\n[feedback]" in p.read_text()]
+    assert {p.name for p in shipped} >= {"alpha.toml", "smr.toml", "theta-beta.toml"}
     for path in shipped:
         protocol = load_protocol(path)
         pipeline, processor = build_feedback(protocol, sfreq=SFREQ, ch_names=names,

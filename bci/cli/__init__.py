@@ -22,7 +22,8 @@ SUBCOMMANDS: dict[str, str] = {
     "live": "live", "train": "train", "evaluate": "evaluate", "bench": "bench",
     "monitor": "monitor", "record": "record", "neurofeedback": "neurofeedback",
     "present": "present", "calibrate": "calibrate", "benchmark": "benchmark",
-    "bids": "bids", "cursor": "cursor", "demo": "demo",
+    "bids": "bids", "cursor": "cursor", "assess": "assess", "report": "report",
+    "demo": "demo",
 }
 _LAZY_FLAGS = {"monitor", "present", "calibrate"}
 

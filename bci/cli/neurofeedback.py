@@ -44,6 +44,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print every feedback sample on stdout")
     parser.add_argument("--json", action="store_true",
                         help="print the session summary as one JSON object")
+    parser.add_argument("--display", nargs="?", const="", default=None,
+                        metavar="DISPLAY.toml",
+                        help="open the subject-facing training window (blocks, rests and "
+                             "the object from DISPLAY.toml, e.g. "
+                             "docs/protocols/display-training.toml; defaults without)")
+    parser.add_argument("--fullscreen", action="store_true",
+                        help="with --display: fill the screen")
+    parser.add_argument("--person", metavar="DIR", default=None,
+                        help="the person's folder: append this training session to its "
+                             "history (bci report DIR draws the course)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,18 +68,47 @@ def run(args: argparse.Namespace) -> int:
     osc_address = parse_osc_address(args.osc) if args.osc else None
     if args.data and osc_address is not None:
         raise ConfigError("--osc sends live feedback: use it with --stream, not --data")
+    if args.data and args.display is not None:
+        raise ConfigError("--display shows live feedback: use it with --stream, not --data")
     folder = Path(args.summary) if args.summary else Path(
         f"neurofeedback-{time.strftime('%Y%m%d-%H%M%S')}")
+    if args.person is not None:
+        from bci.attention.history import read_history
+
+        read_history(args.person)  # a missing folder or a newer history: one line, now
     if args.data:
         run_, summary = _run_offline(protocol, args)
     else:
         run_, summary = _run_live(protocol, args, osc_address)
     paths = write_summary(folder, summary, run_)
     summary["files"] = {kind: str(path) for kind, path in paths.items()}
+    if args.person is not None:
+        _append_history(args, summary, folder)
     _log_summary(summary)
     if args.json:
         print_json(summary)
     return 0
+
+
+def _append_history(args: argparse.Namespace, summary: dict, folder: Path) -> None:
+    """The session in the person's history: interrupted when the baseline never
+    completed, a ``--duration`` run ended early (Ctrl-C, the stream stopped), or the
+    display's last block was not reached."""
+    from bci.attention.history import append_session, training_entry
+
+    short = args.duration is not None and summary.get("ended_by") in ("interrupted",
+                                                                       "ended")
+    interrupted = not summary["baseline"]["complete"] or short or \
+        summary.get("display_complete") is False
+    person = Path(args.person).resolve()
+    try:
+        where = str(folder.resolve().relative_to(person))
+    except ValueError:
+        where = str(folder.resolve())
+    entry = append_session(args.person, training_entry(summary, folder=where,
+                                                       interrupted=interrupted))
+    log.info("session #%d (%s) appended to %s", entry["number"], entry["status"],
+             args.person)
 
 
 def _run_offline(protocol, args: argparse.Namespace):
@@ -133,6 +172,13 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
     d = setup.inlet.description
     if args.print_samples and not args.json:
         session.sinks.append(FeedbackPrinter(d.sfreq))
+    display = None
+    if args.display is not None:  # the window: a sink; its Qt loop replaces wait_while
+        from importlib import import_module
+
+        display = import_module("bci_apps.nf_display").open_display(
+            args.display or None, protocol, d.sfreq)
+        session.sinks.append(display.sink)
     settings = protocol.feedback
     pipeline, processor = run_.pipeline, run_.processor
     if pipeline.windows.step > processor.sfreq / settings.rate + 1e-9:
@@ -156,13 +202,22 @@ def _run_live(protocol, args: argparse.Namespace, osc_address):
 
     try:
         session.start()
-        wait_while(session.is_running, duration=args.duration, tick=announce)
+        if display is not None:
+            ended_by = display.run(session.is_running, duration=args.duration,
+                                   fullscreen=args.fullscreen)
+        else:
+            ended_by = wait_while(session.is_running, duration=args.duration,
+                                  tick=announce)
     finally:
         try:
             session.stop()
         finally:
             setup.close()
     summary = session_summary(run_, protocol, speed=d.speed, input_stream=d.name)
+    summary["ended_by"] = ended_by
+    if display is not None:
+        summary["blocks"] = display.block_summaries()
+        summary["display_complete"] = display.complete
     if osc is not None:
         summary["output"]["osc"] = {"address": str(osc_address), "sent": osc.n_sent,
                                     "errors": osc.n_errors}

@@ -12,7 +12,7 @@ With ``channels``, every sliding window of the recording is a training example a
 target is each target channel's mean over the window. With ``classes`` (motor imagery:
 left -1, right +1 during the imagery period), the examples are the marker-locked epochs
 of ``[epochs]`` and their target is their class's value. Windows go through the very
-filters and window stage of the live path (:func:`bci.pipeline.offline.windows_offline`).
+filters and window stage of the live path (:func:`bci.runtime.windows_offline`).
 
 :func:`train_regression` and :func:`evaluate_regression` are what ``bci train`` and
 ``bci evaluate`` run for a config with ``[targets]``.
