@@ -145,7 +145,7 @@ def test_nan_burst_is_counted_withheld_and_never_reaches_the_filters(eyes_open, 
 def test_bad_fault_spec_is_one_line():
     from bci.errors import ConfigError
 
-    for spec in ("drop10:100", "melt@3:1", "drop@-1:5"):
+    for spec in ("drop10:100", "melt@3:1", "drop@-1:5", "drop@nan:5", "drop@1:inf"):
         with pytest.raises(ConfigError) as info:
             parse_faults(spec)
         assert "\n" not in str(info.value)

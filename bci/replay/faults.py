@@ -21,6 +21,7 @@ Example: ``--fault drop@10:100,nan@20:32,restart@30:2``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bci.errors import ConfigError
@@ -64,6 +65,9 @@ def parse_faults(spec: str | None) -> list[Fault]:
         if fault.kind not in FAULT_KINDS:
             raise ConfigError(f"--fault kind '{fault.kind}' is unknown: use one of "
                               + ", ".join(FAULT_KINDS))
+        if not (math.isfinite(fault.at) and math.isfinite(fault.value)):
+            raise ConfigError(f"--fault item '{item}' needs a finite time and value (got "
+                              f"{fault.at:g} and {fault.value:g})")
         if fault.at < 0 or (fault.kind not in ("shift",) and fault.value < 0):
             raise ConfigError(f"--fault item '{item}' needs a non-negative time and value")
         faults.append(fault)
