@@ -152,8 +152,10 @@ def describe_adaptation(decoder: object, stages: Iterable[Any] = ()) -> dict:
     if recentering is not None:
         out["recenter"] = recentering.describe()
     for stage in stages:
-        state = stage.describe()
-        out[state["kind"]] = state
+        describe = getattr(stage, "describe", None)  # other stages (gestures) say nothing
+        if describe is not None:
+            state = describe()
+            out[state["kind"]] = state
     return out
 
 
