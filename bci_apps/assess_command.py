@@ -5,14 +5,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pylsl
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtWidgets
 
 from bci.attention.cpt import Stimulus
 from bci.attention.protocol import AssessProtocol
@@ -23,7 +21,7 @@ from bci.present.presenter import Presenter
 from bci.stream.description import StreamDescription
 from bci.stream.outlet import Outlet
 from bci_apps.cpt import CptView, make_cpt_window, press_event
-from bci_apps.present import pick_screen
+from bci_apps.present import pick_screen, show_until_done
 
 __all__ = ["run_live", "run_window"]
 
@@ -58,7 +56,7 @@ def run_window(protocol: AssessProtocol, outlet: Outlet | None, *, seed: int = 0
     presses are posted to the window as key events at their due times, so they go the
     way a real key press goes (stamped in the key handler).
     """
-    app = QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     target = pick_screen(screen)
     refresh = float(target.refreshRate() or 60.0)
     timeline = build_assess_timeline(protocol, seed, resting=resting)
@@ -84,30 +82,10 @@ def run_window(protocol: AssessProtocol, outlet: Outlet | None, *, seed: int = 0
                 timers.append(timer)
             del timers[:-20]
         view.on_stimulus = answer
-    loop = QtCore.QEventLoop()
-    window.on_finished = loop.quit
-    if window_hook is not None:
-        window_hook(window)
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: presenter.stop())
-    try:
-        if fullscreen:
-            window.setGeometry(target.geometry())
-            window.showFullScreen()
-        else:
-            window.resize(*size)
-            window.show()
-        window.requestUpdate()
-        loop.exec()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        window.close()
-        app.processEvents()
-    if window.error is not None:
-        raise window.error
+    error, _, _ = show_until_done(app, window, presenter, screen=target,
+                                  fullscreen=fullscreen, size=size, window_hook=window_hook)
+    if error is not None:
+        raise error
     return view, presenter
 
 
@@ -122,7 +100,7 @@ def run_live(args: argparse.Namespace, protocol: AssessProtocol, recording: Path
     from bci.present.follow import FollowPlayer
     from bci.record.recorder import Recorder
 
-    QtGui.QGuiApplication.instance() or QtGui.QGuiApplication([])
+    QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     pick_screen(args.screen)  # a bad --screen is one line, before any stream or file
     if args.stream:
         check_channels(protocol, _stream_channels(args.stream, args.timeout), args.stream)

@@ -547,6 +547,47 @@ def open_decisions(name: str, timeout: float) -> tuple[pylsl.StreamInlet, list[s
     return inlet, list(StreamDescription.from_lsl(full).ch_names)
 
 
+def show_until_done(app: QtWidgets.QApplication, window, presenter: Presenter, *,
+                    screen: QtGui.QScreen, fullscreen: bool, size: tuple[int, int],
+                    on_ready=None, window_hook=None) -> tuple[BaseException | None, str, str]:
+    """Show a presentation window and run it until its protocol ends, Esc, Ctrl-C or
+    SIGTERM; then close and delete it. Returns ``(error, backend, pacing)``.
+
+    Ctrl-C and SIGTERM end the run as Esc does (the recording stays valid); Python runs
+    the handler at the next frame callback. The window is deleted in this event loop,
+    not whenever Python collects the wrapper: a window freed at a random later point
+    (inside another widget's constructor) crashed Qt.
+    """
+    loop = QtCore.QEventLoop()
+    window.on_finished = loop.quit
+    if window_hook is not None:
+        window_hook(window)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: presenter.stop())
+    try:
+        if fullscreen:
+            window.setGeometry(screen.geometry())
+            window.showFullScreen()
+        else:
+            window.resize(*size)
+            window.show()
+        if on_ready is not None:
+            on_ready()
+        window.requestUpdate()
+        loop.exec()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        window.close()
+        outcome = window.error, window.backend, window.pacer.mode
+        window.deleteLater()
+        app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        app.processEvents()
+    return outcome
+
+
 def run_presentation(protocol: Protocol, *, markers: str = DEFAULT_MARKERS,
                      decisions: str | None = None, fullscreen: bool = False,
                      screen: int | None = None, seed: int = 0,
@@ -602,38 +643,11 @@ def run_presentation(protocol: Protocol, *, markers: str = DEFAULT_MARKERS,
     window = make_window(view, backend=backend)
     window.setScreen(target_screen)
     window.screenshot_path = Path(screenshot) if screenshot else None
-    loop = QtCore.QEventLoop()
-    window.on_finished = loop.quit
-    if window_hook is not None:
-        window_hook(window)
-    # Ctrl-C and SIGTERM end the run as Esc does (the recording stays valid); Python
-    # runs the handler at the next frame callback.
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: presenter.stop())
     try:
-        if fullscreen:
-            window.setGeometry(target_screen.geometry())
-            window.showFullScreen()
-        else:
-            window.resize(*size)
-            window.show()
-        if on_ready is not None:
-            on_ready()
-        window.requestUpdate()
-        loop.exec()
+        error, backend, pacing = show_until_done(
+            app, window, presenter, screen=target_screen, fullscreen=fullscreen, size=size,
+            on_ready=on_ready, window_hook=window_hook)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        window.close()
-        error, backend, pacing = window.error, window.backend, window.pacer.mode
-        # Delete the window now, in this event loop, not whenever Python collects the
-        # wrapper: a window freed at a random later point (inside another widget's
-        # constructor) crashed Qt.
-        window.deleteLater()
-        app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
-        app.processEvents()
         if inlet is not None:
             inlet.close_stream()
         if own_outlet:
