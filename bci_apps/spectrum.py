@@ -142,7 +142,16 @@ class SpectrumPanel(QtWidgets.QWidget):
         self.fmax_spin.valueChanged.connect(self._set_range)
         self.fmax_spin.valueChanged.connect(self._restyle)
         self.peak_label = QtWidgets.QLabel("")
-        for widget in (self.title, self.average_check, self.seconds_spin, self.fmax_spin):
+        # Welch's estimate from few segments is bumpy (about ±1.7 dB per bin for white
+        # noise from 7 segments, bumps a few bins apart): its resolution and segment
+        # count are shown, so a bump is not read as a rhythm.
+        self.resolution_label = QtWidgets.QLabel("")
+        self.resolution_label.setStyleSheet("color: #999;")
+        self.resolution_label.setToolTip(
+            "Welch: frequency resolution and number of half-overlapping Hann segments "
+            "averaged; fewer segments, bumpier curves")
+        for widget in (self.title, self.average_check, self.seconds_spin, self.fmax_spin,
+                       self.resolution_label):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.peak_label)
@@ -247,6 +256,9 @@ class SpectrumPanel(QtWidgets.QWidget):
         if psd is None:
             return False
         freqs = self._welch.freqs
+        text = f"{freqs[1]:.2g} Hz bins, {len(self._welch.starts)} segments"
+        if text != self.resolution_label.text():
+            self.resolution_label.setText(text)
         if self._voltage:
             psd = psd * 1e12  # V²/Hz -> µV²/Hz
         self._names, self._freqs, self._psd = list(names), freqs, psd
