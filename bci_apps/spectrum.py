@@ -144,14 +144,10 @@ class SpectrumPanel(QtWidgets.QWidget):
         self.peak_label = QtWidgets.QLabel("")
         # Welch's estimate from few segments is bumpy (about ±1.7 dB per bin for white
         # noise from 7 segments, bumps a few bins apart): its resolution and segment
-        # count are shown, so a bump is not read as a rhythm.
-        self.resolution_label = QtWidgets.QLabel("")
-        self.resolution_label.setStyleSheet("color: #999;")
-        self.resolution_label.setToolTip(
-            "Welch: frequency resolution and number of half-overlapping Hann segments "
-            "averaged; fewer segments, bumpier curves")
-        for widget in (self.title, self.average_check, self.seconds_spin, self.fmax_spin,
-                       self.resolution_label):
+        # count are written on the frequency axis (a label in this bar would widen the
+        # window's minimum), so a bump is not read as a rhythm.
+        self.resolution = ""
+        for widget in (self.title, self.average_check, self.seconds_spin, self.fmax_spin):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.peak_label)
@@ -257,8 +253,9 @@ class SpectrumPanel(QtWidgets.QWidget):
             return False
         freqs = self._welch.freqs
         text = f"{freqs[1]:.2g} Hz bins, {len(self._welch.starts)} segments"
-        if text != self.resolution_label.text():
-            self.resolution_label.setText(text)
+        if text != self.resolution:  # a label change re-lays the plot out: on change
+            self.resolution = text
+            self.plot.getPlotItem().setLabel("bottom", f"frequency (Hz; {text})")
         if self._voltage:
             psd = psd * 1e12  # V²/Hz -> µV²/Hz
         self._names, self._freqs, self._psd = list(names), freqs, psd
