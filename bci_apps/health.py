@@ -102,6 +102,19 @@ class HealthPanel(QtWidgets.QWidget):
         self.budget_line.setVisible(False)
         self.p99_line.setVisible(False)
         layout.addWidget(self.plot, 1)
+        # Until a decision has arrived the histogram would be an empty 0-1 axis: say so.
+        self.no_decisions = QtWidgets.QLabel("")
+        self.no_decisions.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.no_decisions.setWordWrap(True)
+        self.no_decisions.setStyleSheet("color: #999; background: #0c0c10;")
+        layout.addWidget(self.no_decisions, 1)
+        self._show_histogram(False, "no decisions yet")
+
+    def _show_histogram(self, shown: bool, text: str = "") -> None:
+        if text != self.no_decisions.text():
+            self.no_decisions.setText(text)
+        self.plot.setVisible(shown)  # no-ops when unchanged (Qt checks the flag)
+        self.no_decisions.setVisible(not shown)
 
     def due(self) -> bool:
         """Whether :meth:`refresh` would update now (its numbers are worth computing)."""
@@ -171,6 +184,10 @@ class HealthPanel(QtWidgets.QWidget):
                 f["latency"].setText(f"p50 {p50:.1f} ms, "
                                      + _coloured(f"p99 {p99:.1f} ms", colour) + against)
                 self._draw_histogram(latency, p99, budget)
+                self._show_histogram(True)
+            else:
+                self._show_histogram(False, "no decisions yet\n(the decision stream "
+                                            "is connected)")
             share = f" ({100 * n_overruns / n_decisions:.1f} %)" if n_decisions else ""
             f["overruns"].setText(
                 _coloured(f"{n_overruns}{share}", _BAD if n_overruns else _OK)
@@ -178,8 +195,13 @@ class HealthPanel(QtWidgets.QWidget):
             f["skipped"].setText("not reported" if n_skipped is None else str(n_skipped))
         elif decisions is not None:
             f["decisions"].setText(_coloured(decisions.status, _WARN))
+            self._show_histogram(False, "no decisions yet\n(no decision stream "
+                                        f"'{decisions.stream_name or decisions.source_id}' yet: "
+                                        "start bci live)")
         else:
             f["decisions"].setText("not watched")
+            self._show_histogram(False, "no decisions yet\n(no decision stream "
+                                        "watched: --decisions NAME)")
         frame = f", frame p99 {frame_p99_ms:.1f} ms" if frame_p99_ms is not None else ""
         f["monitor"].setText(f"{fps:.0f} fps{frame}")
         self.snapshot = HealthSnapshot(

@@ -36,6 +36,7 @@ from .readers import (
 )
 from .spectrum import SpectrumPanel
 from .trace_items import TimedPlotWidget
+from .trace_math import event_classes
 from .traces import TracesPanel
 
 DEFAULT_DECISIONS = "bci-decisions"
@@ -69,7 +70,9 @@ class MonitorWindow(QtWidgets.QMainWindow):
     decisions : str or None
         Decision stream (``bci-decisions`` by default on the command line; None: none).
     config : PipelineConfig or None
-        The pipeline whose filters make the "filtered" view and whose bands are shaded.
+        The pipeline whose filters make the "filtered" view and whose bands are shaded;
+        its ``[epochs].events`` name the markers (``left (T1)``). Without one, the
+        decision stream's ``desc/bci/events`` (published by ``bci live``) do.
     fps : float
         Frames per second the timer aims at (at least: its period is rounded down to
         whole milliseconds, 16 ms for 60).
@@ -84,6 +87,9 @@ class MonitorWindow(QtWidgets.QMainWindow):
         ``"raw"`` or ``"filtered"`` (once the stream is there, if ``config`` is given).
     screenshot : str or Path or None
         Save the window there just before it closes.
+    standardize_names : bool
+        Show channels under standardised names (PhysioNet's ``Fc5.`` as ``FC5``, as
+        :func:`mne.datasets.eegbci.standardize` renames them).
     """
 
     #: Emitted once the window has closed and every reader thread has been joined.
@@ -94,10 +100,14 @@ class MonitorWindow(QtWidgets.QMainWindow):
                  config: PipelineConfig | None = None, fps: float = 60.0,
                  window_seconds: float = 10.0, discover: bool = True,
                  discovery_interval: float = 3.0, view: str = "raw",
-                 screenshot: str | Path | None = None) -> None:
+                 screenshot: str | Path | None = None,
+                 standardize_names: bool = False) -> None:
         super().__init__()
         self.setWindowTitle("bci monitor")
         self.config = config
+        self.standardize_names = standardize_names
+        self._decision_generation = -1
+        self._montage_generation = -1
         self.screenshot_path = Path(screenshot) if screenshot else None
         self.fps_target = float(fps)
         self.signal_reader: SignalReader | None = None
@@ -130,6 +140,8 @@ class MonitorWindow(QtWidgets.QMainWindow):
             raise BciError("--view filtered needs a pipeline: pass --config CONFIG.toml "
                            "or a MODEL")
         self._build(window_seconds, view)
+        if config is not None and config.events:
+            self.traces.set_event_classes(event_classes(config.events))
         if self.discovery is not None:
             self.discovery.start()
         if stream is not None or source_id is not None:
@@ -170,6 +182,12 @@ class MonitorWindow(QtWidgets.QMainWindow):
             f"pipeline: {self.config.name or Path(self.config.origin).name}"
             if self.config else "no pipeline (--config) loaded")
         toolbar.addWidget(self.pipeline_label)
+        toolbar.addWidget(QtWidgets.QLabel("   "))
+        self.montage_label = QtWidgets.QLabel("")
+        self.montage_label.setToolTip(
+            "Whether MNE's standard 10-05 montage knows the EEG channels by name "
+            "(--standardize-names renames PhysioNet's Fc5. to FC5)")
+        toolbar.addWidget(self.montage_label)
 
         self.traces = TracesPanel()
         self.traces.set_window(window_seconds)
@@ -234,7 +252,8 @@ class MonitorWindow(QtWidgets.QMainWindow):
         """Show another signal stream (stops the current readers first)."""
         self._stop_reader("signal_reader")
         self._stop_reader("marker_reader")
-        self.signal_reader = SignalReader(name, source_id=source_id, config=self.config)
+        self.signal_reader = SignalReader(name, source_id=source_id, config=self.config,
+                                          standardize_names=self.standardize_names)
         self.signal_reader.start()
         marker_name = markers or self._markers_name or (f"{name}-markers" if name else None)
         if marker_name:
@@ -363,6 +382,9 @@ class MonitorWindow(QtWidgets.QMainWindow):
             state = reader.state
             if state.description is not None:
                 self.ever_connected = True
+            if state.generation != self._montage_generation:
+                self._montage_generation = state.generation
+                self.montage_label.setText(state.montage)
             if self.marker_reader is not None and (self.marker_reader.n_markers
                                                    != self._marker_count):
                 self._marker_count = self.marker_reader.n_markers
@@ -372,8 +394,14 @@ class MonitorWindow(QtWidgets.QMainWindow):
                 self.traces.show_message(reader.status + "…")
             self.spectrum.refresh(state, self.traces.rows_on_screen, self.traces.mode)
         if self.decision_reader is not None:
-            if self.decision_reader.state.ring is not None:
-                self.decisions.refresh(self.decision_reader.state)
+            dstate = self.decision_reader.state
+            if dstate.ring is not None:
+                self.decisions.refresh(dstate)
+            if dstate.generation != self._decision_generation:
+                self._decision_generation = dstate.generation
+                # The pipeline given on the command line wins; else the one live runs.
+                if (self.config is None or not self.config.events) and dstate.events:
+                    self.traces.set_event_classes(event_classes(dstate.events))
         if drew:
             self._frame_times.append(start)
         if self.health.due():  # a few times a second, not on every frame
@@ -515,9 +543,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decisions", default=None, metavar="P",
                         help="decision stream of 'bci live' (default STREAM-decisions, as "
                              "bci live names it; bci-decisions without --stream; 'none')")
-    parser.add_argument("--config", default=None, metavar="CONFIG.toml|MODEL",
-                        help="pipeline whose filters make the 'filtered' view and whose "
-                             "bands are shaded in the spectrum")
+    parser.add_argument("--config", "--model", default=None, metavar="CONFIG.toml|MODEL",
+                        help="pipeline whose filters make the 'filtered' view, whose "
+                             "bands are shaded in the spectrum and whose [epochs].events "
+                             "name the markers (left (T1))")
+    parser.add_argument("--standardize-names", action="store_true",
+                        help="show channels as mne.datasets.eegbci.standardize names them "
+                             "(PhysioNet's Fc5. as FC5) and look them up in the standard "
+                             "10-05 montage")
     parser.add_argument("--duration", type=float, default=None, metavar="S",
                         help="close after S seconds")
     parser.add_argument("--screenshot", default=None, metavar="PNG",
@@ -580,7 +613,8 @@ def run(args: argparse.Namespace) -> int:
         pg.mkQApp("bci monitor")
     window = MonitorWindow(args.stream, markers=args.markers, decisions=decisions,
                            config=config, fps=args.fps, window_seconds=args.window,
-                           view=args.view, screenshot=args.screenshot)
+                           view=args.view, screenshot=args.screenshot,
+                           standardize_names=args.standardize_names)
     window.resize(*size)
     window.show()
     loop = QtCore.QEventLoop()

@@ -22,6 +22,7 @@ channel lists.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import logging
 import threading
@@ -39,6 +40,8 @@ from bci.pipeline.spec import config_of, load_spec
 from bci.stream import Gap, Inlet, Marker, MarkerInlet, RingBuffer, StreamDescription
 from bci.stream.discovery import list_streams, resolve_stream
 from bci.worker import Worker
+
+from .channel_names import montage_note, standard_names
 
 log = logging.getLogger("bci.monitor")
 
@@ -74,6 +77,12 @@ class SignalState:
         What the filtered view shows, or why there is none.
     speed : float
         Replay speed announced by the stream (1 for hardware).
+    montage : str
+        Whether the standard 10-05 montage knows the EEG channels, as shown (``"montage:
+        colin27_1005, 64/64 channels found"``; empty without EEG channels).
+    stream_names : tuple of str
+        The channel names on the wire; ``description.ch_names`` are the names shown,
+        which differ when names are standardised.
     """
 
     generation: int = 0
@@ -83,6 +92,8 @@ class SignalState:
     filtered_names: tuple[str, ...] = ()
     filter_note: str = ""
     speed: float = 1.0
+    montage: str = ""
+    stream_names: tuple[str, ...] = ()
 
 
 def _build_filters(config: PipelineConfig, description: StreamDescription
@@ -174,6 +185,10 @@ class SignalReader(_Reader):
         view; its filters run here, on every chunk, with state carried across chunks.
     ring_seconds : float
         Seconds of signal kept.
+    standardize_names : bool
+        Show the channels under standardised names (``Fc5.`` -> ``FC5``, as
+        :func:`mne.datasets.eegbci.standardize` renames them). The pipeline's picks
+        still match the names on the wire.
 
     Attributes
     ----------
@@ -194,8 +209,10 @@ class SignalReader(_Reader):
 
     def __init__(self, name: str | None = None, *, source_id: str | None = None,
                  config: PipelineConfig | None = None,
-                 ring_seconds: float = RING_SECONDS) -> None:
+                 ring_seconds: float = RING_SECONDS,
+                 standardize_names: bool = False) -> None:
         super().__init__(f"bci-monitor-signal-{name or source_id}")
+        self.standardize_names = standardize_names
         if name is None and source_id is None:
             raise ValueError("SignalReader needs a stream name or a source_id")
         self.stream_name = name
@@ -228,6 +245,18 @@ class SignalReader(_Reader):
                 filtered = RingBuffer(len(names), capacity)
             except (BciError, ValueError) as err:
                 note = f"no filtered view: {err}"
+        stream_names = d.ch_names
+        if self.standardize_names:
+            # After the filters are built: the pipeline picks by the names on the wire.
+            renamed = standard_names(d.ch_names)
+            if renamed is None:
+                note = (note + "; " if note else "") + ("names kept: standardised, two "
+                                                        "channels would share a name")
+            else:
+                rename = dict(zip(d.ch_names, renamed, strict=True))
+                d = dataclasses.replace(d, ch_names=renamed)
+                names = tuple(rename.get(n, n) for n in names)
+        montage = montage_note(d.ch_names, d.ch_types)
         self.n_received = 0
         self.n_gaps = self.n_missing = 0
         self.last_gap = None
@@ -235,7 +264,7 @@ class SignalReader(_Reader):
         self.n_connections += 1
         self.state = SignalState(generation=self.n_connections, description=d, ring=ring,
                                  filtered=filtered, filtered_names=names, filter_note=note,
-                                 speed=d.speed)
+                                 speed=d.speed, montage=montage, stream_names=stream_names)
 
     def _read(self, info: pylsl.StreamInfo) -> None:
         # recover=False: a lost source raises, and we resolve again by name, which also
@@ -353,6 +382,9 @@ class DecisionState:
         End-to-end latency budget from ``desc/bci/budget_ms``.
     columns : dict of str to int
         Row of ``class``, ``window_end``, ``latency_ms`` (and ``feedback``...) in ``ring``.
+    events : dict of str to list of str
+        The pipeline's ``[epochs].events`` (class -> marker labels) from
+        ``desc/bci/events``, which ``bci live`` publishes; empty when not given.
     """
 
     generation: int = 0
@@ -364,6 +396,21 @@ class DecisionState:
     score_rows: list[int] = field(default_factory=list)
     budget_ms: float | None = None
     columns: dict[str, int] = field(default_factory=dict)
+    events: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _events_field(metadata: dict) -> dict[str, list[str]]:
+    # Another program's stream may carry anything there: keep only class -> labels.
+    events = _json_field(metadata, "events", {})
+    if not isinstance(events, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for name, labels in events.items():
+        if isinstance(labels, str):
+            labels = [labels]
+        if isinstance(labels, list):
+            out[str(name)] = [str(v) for v in labels]
+    return out
 
 
 class DecisionReader(_Reader):
@@ -432,7 +479,7 @@ class DecisionReader(_Reader):
             ring=RingBuffer(len(names), self.capacity), classes=classes,
             continuous=output == "continuous" or "class" not in columns,
             score_rows=score_rows, score_names=score_names,
-            budget_ms=budget_ms, columns=columns)
+            budget_ms=budget_ms, columns=columns, events=_events_field(meta))
 
     def _sliding(self, meta: dict) -> bool:
         return self.sliding_step is not None or str(meta.get("mode", "")) == "sliding"

@@ -392,6 +392,26 @@ def markers_in_window(markers: Sequence[tuple[float, str]], newest_time: float,
     return shown
 
 
+def event_classes(events: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Marker label -> class name, from a pipeline's ``[epochs].events`` (class -> labels).
+
+    A label listed under two classes names both (``"left/right"``): the monitor shows
+    what the configuration says, even when it is ambiguous.
+    """
+    named: dict[str, list[str]] = {}
+    for name, labels in events.items():
+        for label in labels:
+            named.setdefault(str(label), []).append(str(name))
+    return {label: "/".join(names) for label, names in named.items()}
+
+
+def marker_text(label: str, classes: Mapping[str, str]) -> str:
+    """What a marker is labelled on screen: ``"left (T1)"`` for a label a class is
+    trained on, the label itself otherwise (``T0``, a rest the pipeline ignores)."""
+    name = classes.get(label)
+    return f"{name} ({label})" if name else label
+
+
 @dataclass(frozen=True)
 class TraceFrame:
     """One frame of the traces panel: what is painted and what it was computed from.

@@ -43,6 +43,7 @@ from .trace_math import (
     format_si,
     label_stride,
     main_type,
+    marker_text,
     markers_in_window,
     row_at,
     row_colours,
@@ -98,6 +99,7 @@ class TracesPanel(QtWidgets.QWidget):
         self._names_drawn: list[str] = []
         self._frame: TraceFrame | None = None
         self._markers: list[Marker] = []
+        self._event_classes: dict[str, str] = {}  # marker label -> class name
         self._marker_colours: dict[str, QtGui.QColor] = {}
         self._view_range: tuple[float, float] | None = None
         self._markers_shown = False
@@ -532,11 +534,28 @@ class TracesPanel(QtWidgets.QWidget):
         paused view.
         """
         self._markers = markers
+        self._repaint_markers()
+
+    def set_event_classes(self, classes: dict[str, str]) -> None:
+        """Name markers after the classes they stand for: ``{"T1": "left"}`` labels a
+        ``T1`` marker ``left (T1)``; labels not in ``classes`` are shown as they are."""
+        if classes != self._event_classes:
+            self._event_classes = dict(classes)
+            self._repaint_markers()
+
+    @property
+    def event_classes(self) -> dict[str, str]:
+        """Marker label -> class name used to label the markers."""
+        return dict(self._event_classes)
+
+    def _marker_pairs(self) -> list[tuple[float, str]]:
+        return [(m.time, marker_text(m.label, self._event_classes)) for m in self._markers]
+
+    def _repaint_markers(self) -> None:
         if self._frame is not None:
             frame = self._frame
             self._frame = dataclasses.replace(frame, markers=tuple(markers_in_window(
-                [(m.time, m.label) for m in markers], frame.newest_time, frame.window,
-                frame.speed)))
+                self._marker_pairs(), frame.newest_time, frame.window, frame.speed)))
             self._paint_markers()
 
     def refresh(self, state: SignalState) -> bool:
@@ -611,7 +630,7 @@ class TracesPanel(QtWidgets.QWidget):
         self.show_message("")
         gains = np.array([self.channel_gain(name) for name in names])
         frame = compose_frame(envelope, names, gains, self._window, self._remove_dc,
-                              [(m.time, m.label) for m in self._markers], self._speed)
+                              self._marker_pairs(), self._speed)
         self._frame = frame
         self.traces.allocate(n_rows, max(envelope.max_points(), frame.x.size))
         self.traces.write_rows(frame.x, frame.y)

@@ -20,8 +20,6 @@ import pytest
 pytest.importorskip("pyqtgraph")
 pytest.importorskip("PySide6")
 
-from bci_apps import monitor as monitor_app
-from bci_apps.monitor import MonitorWindow
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from bci.outputs import DecisionOutlet
@@ -30,6 +28,8 @@ from bci.pipeline.decision import Decision
 from bci.replay import Player, ReplaySource
 from bci.stream import Outlet, StreamDescription
 from bci.stream.units import round_trip, wire_scales
+from bci_apps import monitor as monitor_app
+from bci_apps.monitor import MonitorWindow
 
 pytestmark = [pytest.mark.gui]
 
@@ -289,6 +289,13 @@ def test_decisions_and_latency_against_budget(qtbot, source_id):
         qtbot.waitUntil(lambda: window.decision_reader.status == "receiving",
                         timeout=10000)
         qtbot.waitUntil(outlet.have_consumers, timeout=5000)
+        # Connected, nothing decided yet: a sentence, not an empty 0-1 histogram.
+        window.health._next_update = 0.0
+        qtbot.waitUntil(lambda: window.health.snapshot is not None, timeout=5000)
+        window.health.refresh(window.signal_reader, window.decision_reader, 0, 0.0, None,
+                              force=True)
+        before = (window.health.no_decisions.isVisible(), window.health.plot.isVisible(),
+                  window.health.no_decisions.text())
         for i, latency in enumerate(latencies):
             push = pylsl.local_clock()
             value = i % 2
@@ -308,9 +315,12 @@ def test_decisions_and_latency_against_budget(qtbot, source_id):
         _, history = window.decisions.history()
         current = window.decisions.current.text()
         ticks = window.decisions.class_plot.getPlotItem().getAxis("left")._tickLevels
+        after = (window.health.no_decisions.isVisible(), window.health.plot.isVisible())
     finally:
         _close(window)
         outlet.close()
+    assert before[:2] == (True, False) and before[2].startswith("no decisions yet")
+    assert after == (False, True)  # the histogram replaces the sentence
     assert snapshot.budget_ms == 20.0
     assert snapshot.n_overruns == 15
     assert snapshot.latency_p99_ms == pytest.approx(np.percentile(latencies, 99), abs=0.05)
@@ -318,6 +328,90 @@ def test_decisions_and_latency_against_budget(qtbot, source_id):
     assert np.allclose(history[2], 0.2 + 0.6 * (np.arange(latencies.size) % 2))
     assert current == "right (0.80)"  # the last decision, its class and score
     assert [label for _, label in ticks[0]] == ["left", "right"]
+
+
+@pytest.mark.parametrize("watched", [False, True])
+def test_latency_histogram_says_no_decisions_yet_without_a_decision_stream(qtbot, watched):
+    # Watched: a name no stream has (bci live not started); else none watched at all.
+    decisions = f"absent-{uuid.uuid4().hex[:8]}" if watched else None
+    window = _window(qtbot, f"no-signal-{uuid.uuid4().hex[:6]}", decisions=decisions)
+    try:
+        qtbot.waitUntil(lambda: window.health.snapshot is not None, timeout=5000)
+        health = window.health
+        shown = (health.no_decisions.isVisible(), health.plot.isVisible(),
+                 health.no_decisions.text())
+    finally:
+        _close(window)
+    assert shown[:2] == (True, False)  # no empty 0-1 axis
+    assert shown[2].startswith("no decisions yet\n")
+    assert (decisions in shown[2]) if watched else ("--decisions" in shown[2])
+
+
+@pytest.mark.realdata
+def test_markers_named_after_the_models_classes_and_channels_standardised(
+        qtbot, r04, source_id, shared_recordings, tmp_path):
+    from bci.learn.training import train
+    from bci.pipeline.config import load_config
+    from bci.pipeline.model import save_model
+    from bci_apps.channel_names import standard_names
+    from bci_apps.readers import check_config_path
+
+    folder = shared_recordings / "physionet-eegmmidb" / "S001"
+    root = Path(__file__).resolve().parents[1]
+    model, _, _ = train(load_config(root / "docs/configs/motor-imagery.toml"),
+                        [folder / "S001R04.edf"], n_folds=0)
+    # What `bci monitor --model M` loads: left = "T1", right = "T2".
+    config = check_config_path(save_model(model, tmp_path / "mi.skops"))
+    name = f"mon-{uuid.uuid4().hex[:10]}"
+    player = Player([r04], name=name, source_id=source_id, speed=SPEED, lead=0.3)
+    player.open_outlets()
+    window = _window(qtbot, name, f"{source_id}-0", config=config, window_seconds=10.0,
+                     standardize_names=True)
+    try:
+        qtbot.waitUntil(lambda: window.marker_reader.status == "receiving", timeout=10000)
+        player.start()
+        _wait_samples(qtbot, window, int(20 * r04.sfreq))
+        qtbot.waitUntil(lambda: window.traces.frame is not None
+                        and len(window.traces.frame.markers) >= 3, timeout=10000)
+        _freeze(qtbot, window)
+        t_ref = window.traces.frame.newest_time
+        expected = [(player.t0 + onset / SPEED, label) for onset, label in r04.markers]
+        in_window = [label for t, label in expected if t_ref - 10.0 / SPEED <= t <= t_ref]
+        qtbot.waitUntil(lambda: len(window.traces.frame.markers) == len(in_window),
+                        timeout=5000)
+        drawn = [label for _, label in window.traces.frame.markers]
+        rows = window.traces.rows_on_screen
+        filtered = window.signal_reader.state.filtered_names
+        montage = window.montage_label.text()
+        window.spectrum._next_update = 0.0
+        qtbot.waitUntil(lambda: window.spectrum.spectrum()[0] != [], timeout=5000)
+        spectrum_names = window.spectrum.spectrum()[0]
+    finally:
+        _close(window)
+        player.stop()
+    named = {"T1": "left (T1)", "T2": "right (T2)", "T0": "T0"}
+    assert drawn == [named[label] for label in in_window]
+    assert {"left (T1)", "right (T2)"} & set(drawn)  # at least one cue of a class
+    renamed = list(standard_names(r04.ch_names))
+    assert rows == renamed and rows[:3] == ["FC5", "FC3", "FC1"]
+    assert list(filtered) == renamed  # the filtered view too (picked by wire names)
+    assert spectrum_names == renamed
+    assert montage.endswith(", 64/64 channels found")
+
+
+def test_decision_streams_events_name_the_markers_without_a_config(qtbot, source_id):
+    name = f"mon-ev-{uuid.uuid4().hex[:8]}"
+    outlet = DecisionOutlet(name, classes=["left", "right"], score_names=["left", "right"],
+                            source_id=source_id,
+                            metadata={"events": {"left": ["T1"], "right": ["T2"]}})
+    window = _window(qtbot, f"no-signal-{uuid.uuid4().hex[:6]}", decisions=name)
+    try:
+        qtbot.waitUntil(lambda: window.traces.event_classes != {}, timeout=10000)
+        classes = window.traces.event_classes
+    finally:
+        _close(window)
+        outlet.close()
+    assert classes == {"T1": "left", "T2": "right"}
 
 
 def test_continuous_output_shows_a_gauge(qtbot, source_id):
@@ -551,6 +645,63 @@ def test_keys_mouse_and_paging(qtbot, source_id):
         _close(window)
         outlet.close()
 
+
+
+def _white_noise_panel(qtbot, data: np.ndarray, sfreq: float):
+    """A spectrum panel fed ``data`` through a ring, as the reader thread feeds it."""
+    from bci.stream import RingBuffer
+    from bci_apps.readers import SignalState
+    from bci_apps.spectrum import SpectrumPanel
+
+    names = [f"E{k}" for k in range(data.shape[0])]
+    description = StreamDescription.for_signal("noise", "EEG", sfreq, names,
+                                               ["eeg"] * len(names))
+    ring = RingBuffer(data.shape[0], data.shape[1])
+    ring.write(data, np.arange(data.shape[1]) / sfreq)
+    panel = SpectrumPanel()
+    qtbot.addWidget(panel)
+    assert panel.refresh(SignalState(generation=1, description=description, ring=ring),
+                         names, "raw", force=True)
+    return panel
+
+
+def test_spectrum_of_white_noise_is_flat_and_a_sinusoid_does_not_leak(qtbot):
+    # PhysioNet's rate. The panel's default 4 s span gives 7 half-overlapping 1 s Hann
+    # segments: each channel's estimate is bumpy (the variance of a 7-segment average),
+    # but the bumps are noise, not a pattern: averaged over 64 independent channels the
+    # spectrum is flat, and two disjoint spans share no bump pattern. An artifact of
+    # the window or the segmenting (a comb, a ripple) would survive both averages.
+    from scipy.signal import welch
+
+    sfreq = 160.0
+    rng = np.random.default_rng(17)
+    data = rng.standard_normal((64, 1280)) * 1e-5  # 10 µV white noise, 8 s
+    panel = _white_noise_panel(qtbot, data[:, :640], sfreq)
+    _, freqs, psd = panel.spectrum()
+    later = _white_noise_panel(qtbot, data[:, 640:], sfreq).spectrum()[2]
+    # Exactly scipy's Welch over the same samples (µV²/Hz).
+    _, expected = welch(data[:, :640], fs=sfreq, nperseg=160, axis=-1)
+    assert np.allclose(psd, expected * 1e12, rtol=1e-10, atol=0)
+    assert panel.resolution == "1 Hz bins, 7 segments"  # written on the frequency axis
+    inner = (freqs >= 2.0) & (freqs <= sfreq / 2 - 2.0)  # DC removal and Nyquist aside
+    level = 10 * np.log10(2 * 1e-10 / sfreq * 1e12)  # white noise: 2 sigma^2 / fs
+    mean_db = 10 * np.log10(psd[:, inner].mean(axis=0))
+    assert np.abs(mean_db - level).max() < 1.0  # flat within ±1 dB (measured: 0.68)
+    single = 10 * np.log10(psd[:, inner])
+    spread = single.std(axis=1).mean()
+    assert 1.0 < spread < 2.5  # one channel's bumps: the 7-segment variance (1.7 dB)
+    pattern = single - single.mean(axis=1, keepdims=True)
+    again = 10 * np.log10(later[:, inner])
+    again -= again.mean(axis=1, keepdims=True)
+    shared = np.mean([np.corrcoef(a, b)[0, 1] for a, b in zip(pattern, again, strict=True)])
+    assert abs(shared) < 0.1  # disjoint spans: no common ripple
+    # A 10.3 Hz sinusoid: one peak; 5 Hz away it is 40 dB down with the Hann window
+    # (a rectangular window would leak to 24 dB down).
+    t = np.arange(640) / sfreq
+    tone = np.sin(2 * np.pi * 10.3 * t)[None] * 1e-5 + data[:1, :640] * 1e-3
+    _, tfreqs, tpsd = _white_noise_panel(qtbot, tone, sfreq).spectrum()
+    assert tfreqs[np.argmax(tpsd[0])] == 10.0
+    assert 10 * np.log10(tpsd[0].max() / tpsd[0][tfreqs == 15.0][0]) > 40.0
 
 
 def test_spectrum_power_axis_moves_in_half_decades_only_when_needed():

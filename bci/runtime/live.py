@@ -145,6 +145,8 @@ def open_live(spec: Spec, stream: str, *, markers: str | None = None,
                 source_id=base,
                 metadata={"input_stream": d.name, "pipeline": config.name or config.origin,
                           "budget_ms": dict(config.budget), "mode": config.mode,
+                          # class -> marker labels: the monitor names markers with it
+                          "events": {k: list(v) for k, v in config.events.items()},
                           "model": isinstance(spec, Model),
                           "adaptation": describe_adaptation(pipeline.decoder, stages)},
                 rest=gesture_rest(stages), targets=pipeline.targets or None)
