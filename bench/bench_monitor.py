@@ -83,6 +83,7 @@ def measure(n_channels: int, seconds: float, sfreq: float, warmup: float,
     seconds (cProfile; it slows the frames it measures, so not for the table).
     """
     import pyqtgraph as pg
+
     from bci_apps.monitor import MonitorWindow
 
     name = f"bench-monitor-{n_channels}-{uuid.uuid4().hex[:8]}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bci_apps.running_welch import RunningWelch
 from scipy.signal import welch
 
 from bci.stream.ring import RingBuffer
+from bci_apps.running_welch import RunningWelch
 
 SFREQ = 250.0
 

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+
+from bci.stream.ring import RingBuffer
 from bci_apps.trace_math import (
     SELECTED_COLOUR,
     TYPE_COLOURS,
@@ -26,8 +28,6 @@ from bci_apps.trace_math import (
     row_colours,
     stack_rows,
 )
-
-from bci.stream.ring import RingBuffer
 
 SFREQ = 1000.0
 T0 = 12345.678  # an LSL time
