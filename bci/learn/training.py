@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bci.errors import ConfigError, RecordingError
+from bci.learn.labels import check_training_labels
 from bci.learn.segments import labelled_segments, segment_label
 from bci.pipeline.config import PipelineConfig
 from bci.pipeline.model import Model, sha256
@@ -44,12 +45,14 @@ class TrainingSet:
     sfreq: float
 
 
-def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) -> TrainingSet:
+def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource],
+                     names: Sequence[str] | None = None) -> TrainingSet:
     """Cut labelled windows from each source the way the live pipeline would.
 
     Marker-locked configs give one epoch per event (``[epochs] tmin/tmax``); configs
     with ``[epochs] window/step`` give sliding windows that lie wholly inside one
-    labelled segment (annotations with a duration, as for EMG gestures).
+    labelled segment (annotations with a duration, as for EMG gestures). ``names``
+    name the sources' files in error messages (default: their stream names).
     """
     if not config.events:
         raise ConfigError(f"{config.origin}: training needs [epochs].events "
@@ -63,6 +66,7 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) ->
                                step=config.train_step)
     else:
         train_config = replace(config, mode="markers")
+    check_training_labels(config.events, sources, config.origin, names)
     X, y, groups = [], [], []
     ch_names: list[str] | None = None
     sfreq = sources[0].sfreq
@@ -162,7 +166,8 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
 
         return train_regression(config, sources, n_folds=n_folds, files=files,
                                 progress=progress)
-    data = training_windows(config, sources)
+    data = training_windows(config, sources,
+                            names=[f["name"] for f in files] if files else None)
     scores = cross_validate(config, data, n_folds, progress) if n_folds > 1 else []
     decoder = make_estimator(config, data.sfreq).fit(data.X, data.y)
     classes = [str(c) for c in decoder.classes_]
