@@ -23,7 +23,9 @@ def evaluate_source(model: Model, source: ReplaySource, name: str | None = None)
     ``name`` names the recording's file in error messages (default: its stream name).
     """
     pipeline = build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
-                              ch_types=source.ch_types, stream_name=source.name)
+                              ch_types=source.ch_types, stream_name=name or source.name,
+                              other_source="evaluate on recordings of the device the "
+                                           "model was trained on")
     check_evaluation_labels(model.config.events, source,
                             marker_locked=model.config.mode == "markers", name=name)
     stages = pipeline_stages(pipeline)

@@ -36,6 +36,8 @@ class TrainingSet:
         so that cross-validation never splits overlapping windows across folds.
     ch_names : list of str
     sfreq : float
+    ch_types : list of str or None
+        MNE types of ``ch_names`` (stored in the model, to name a wrong device later).
     """
 
     X: np.ndarray
@@ -43,6 +45,7 @@ class TrainingSet:
     groups: np.ndarray
     ch_names: list[str]
     sfreq: float
+    ch_types: list[str] | None = None
 
 
 def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource],
@@ -69,6 +72,7 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource],
     check_training_labels(config.events, sources, config.origin, names)
     X, y, groups = [], [], []
     ch_names: list[str] | None = None
+    ch_types: list[str] | None = None
     sfreq = sources[0].sfreq
     for file_index, source in enumerate(sources):
         if source.sfreq != sfreq:
@@ -78,6 +82,7 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource],
                             ch_types=source.ch_types, windows_only=True)
         if ch_names is None:
             ch_names = list(pipeline.ch_names)
+            ch_types = [source.ch_types[i] for i in pipeline.picks]
         elif list(pipeline.ch_names) != ch_names:
             raise RecordingError(f"{source.name}: its channels differ from the first "
                                  "recording's: pick the same channels with [signal].picks")
@@ -105,7 +110,8 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource],
     if len(classes_found) < 2:
         raise RecordingError(f"only class(es) {classes_found} found in the recordings: "
                              "training needs at least two")
-    return TrainingSet(np.stack(X), np.array(y), np.array(groups), ch_names, sfreq)
+    return TrainingSet(np.stack(X), np.array(y), np.array(groups), ch_names, sfreq,
+                       ch_types)
 
 
 def make_estimator(config: PipelineConfig, sfreq: float) -> object:
@@ -179,6 +185,7 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
     info = {"training_files": files or [{"name": s.name} for s in sources],
             "n_windows": int(data.X.shape[0]),
             "window_samples": int(data.X.shape[-1]),
+            **({"ch_types": data.ch_types} if data.ch_types is not None else {}),
             "class_counts": {c: int(np.sum(data.y == c)) for c in classes},
             "cv": scores}
     model = Model(config=config, decoder=decoder, ch_names=data.ch_names, sfreq=data.sfreq,
