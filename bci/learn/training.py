@@ -144,12 +144,55 @@ def cross_validate(config: PipelineConfig, data: TrainingSet, n_folds: int,
         fitted = clone(estimator).fit(data.X[train], data.y[train])
         predicted = fitted.predict(data.X[test])
         fold = {"fold": index + 1, "n_train": int(train.size), "n_test": int(test.size),
+                "n_test_groups": int(np.unique(data.groups[test]).size),
                 "accuracy": float(accuracy_score(data.y[test], predicted)),
                 "balanced_accuracy": float(balanced_accuracy_score(data.y[test], predicted))}
         scores.append(fold)
         if progress is not None:
             progress(index + 1, n_folds, fold["accuracy"])
     return scores
+
+
+#: Below this many test windows a fold's accuracy is mostly noise (one trial moves it
+#: by more than 5 points); the summary says so.
+FEW_TEST_WINDOWS = 20
+
+
+def pooled_accuracy(scores: Sequence[dict], confidence: float = 0.95) -> dict | None:
+    """Accuracy over every fold's test windows, with an exact binomial interval.
+
+    Parameters
+    ----------
+    scores : sequence of dict
+        The folds of :func:`cross_validate` (``accuracy``, ``n_test``, ``n_test_groups``).
+    confidence : float
+        Level of the Clopper-Pearson interval.
+
+    Returns
+    -------
+    dict or None
+        ``n_test``, ``n_correct``, ``accuracy``, ``ci`` ([low, high]), ``ci_level``,
+        ``ci_method``, ``smallest_fold`` and ``few_trials`` (True when some fold has
+        fewer than :data:`FEW_TEST_WINDOWS` test windows); None without classifier folds.
+        Windows cut from one labelled segment are not independent trials, so where
+        folds hold fewer groups than windows the interval is optimistic
+        (``independent`` is False).
+    """
+    from scipy.stats import binomtest
+
+    folds = [f for f in scores if "accuracy" in f and f.get("n_test")]
+    if not folds:
+        return None
+    n = sum(int(f["n_test"]) for f in folds)
+    k = int(round(sum(f["accuracy"] * f["n_test"] for f in folds)))
+    interval = binomtest(k, n).proportion_ci(confidence_level=confidence,
+                                             method="exact")
+    smallest = min(int(f["n_test"]) for f in folds)
+    independent = all(f.get("n_test_groups", f["n_test"]) == f["n_test"] for f in folds)
+    return {"n_test": n, "n_correct": k, "accuracy": k / n,
+            "ci": [float(interval.low), float(interval.high)], "ci_level": confidence,
+            "ci_method": "clopper-pearson", "smallest_fold": smallest,
+            "few_trials": smallest < FEW_TEST_WINDOWS, "independent": independent}
 
 
 def train(config: PipelineConfig, paths: Sequence[str | Path], *, n_folds: int = 5,
@@ -193,5 +236,5 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
     return model, data, scores
 
 
-__all__ = ["TrainingSet", "cross_validate", "make_estimator", "train", "train_sources",
-           "training_windows"]
+__all__ = ["FEW_TEST_WINDOWS", "TrainingSet", "cross_validate", "make_estimator",
+           "pooled_accuracy", "train", "train_sources", "training_windows"]
