@@ -201,7 +201,8 @@ def load_model(path: str | Path) -> Model:
 
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
+        raise ModelError(f"{path}: no such model file: check the path, or write one with "
+                         "'bci train CONFIG.toml --data FILE --out MODEL'")
     try:
         types = sio.get_untrusted_types(file=path)
     except Exception as err:  # skops raises many kinds on a non-zip or corrupt file
