@@ -25,6 +25,7 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtGui
 
 from bci.attention.display import DisplaySettings, TrainingDisplay, load_display_settings
+from bci.cli.supervisor import note_signal
 
 __all__ = ["DisplaySink", "TrainingWindow", "open_display"]
 
@@ -216,7 +217,8 @@ class _Display:
         previous = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
-                previous[sig] = signal.signal(sig, lambda *_: stop.update(now=True))
+                previous[sig] = signal.signal(
+                    sig, lambda signum, _: (note_signal(signum), stop.update(now=True)))
         try:
             if fullscreen:
                 window.showFullScreen()

@@ -28,6 +28,7 @@ import pylsl
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtOpenGL import QOpenGLWindow
 
+from bci.cli.supervisor import note_signal
 from bci.errors import BciError, ConfigError, StreamError
 from bci.present import (
     DEFAULT_MARKERS,
@@ -565,7 +566,8 @@ def show_until_done(app: QtWidgets.QApplication, window, presenter: Presenter, *
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: presenter.stop())
+            previous[sig] = signal.signal(
+                sig, lambda signum, _: (note_signal(signum), presenter.stop()))
     try:
         if fullscreen:
             window.setGeometry(screen.geometry())

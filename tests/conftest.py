@@ -21,7 +21,8 @@ def shared_recordings() -> Path:
     if not SHARED_RECORDINGS.is_dir():
         pytest.skip(
             f"real recordings not found at {SHARED_RECORDINGS}: "
-            "clone the project beside a 'shared/recordings' folder to run this test"
+            "fetch them from their public sources (docs/recordings.md, 'The real "
+            "recordings behind the tests') into a 'shared/recordings' folder beside the clone"
         )
     return SHARED_RECORDINGS
 

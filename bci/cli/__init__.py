@@ -35,11 +35,24 @@ def _module(name: str):
     return importlib.import_module(f"bci.cli.{SUBCOMMANDS[name]}")
 
 
+def package_version() -> str:
+    """The installed package's version (``bci.__version__`` when run from a source tree)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bci")
+    except PackageNotFoundError:
+        import bci
+
+        return bci.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``bci`` parser with every subcommand (lazy ones without their flags)."""
     parser = argparse.ArgumentParser(
         prog="bci", description="Real-time BCI decoding over Lab Streaming Layer.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"bci {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _SUBPARSERS.clear()
     for name in SUBCOMMANDS:
@@ -68,4 +81,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(parse_and_run)
 
 
-__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]

@@ -5,7 +5,9 @@ One supervisor for all commands:
 - :func:`configure` — liblsl's quiet configuration, logging to stderr, SIGTERM stopping
   cleanly (as Ctrl-C does, so summaries and ``--stats`` files are written);
 - :func:`run_command` — runs a command and turns every :class:`~bci.errors.BciError` into
-  one line on stderr and exit status 1 (130 for an interrupt);
+  one line on stderr and exit status 1; Ctrl-C gives 130 for every command, whether it
+  aborted the work (train) or was the command's way to stop (live, record, replay);
+  SIGTERM that aborts the work gives 143, SIGTERM as a clean stop the command's status;
 - :func:`wait_while` — the one "run until the duration ends, the worker stops, or Ctrl-C"
   loop every long-running command uses;
 - :func:`one_blas_thread`, :func:`print_json`, :func:`check_duration`.
@@ -30,7 +32,23 @@ log = logging.getLogger("bci")
 _LSL_CONFIG = Path(__file__).resolve().parents[1] / "lsl_api.cfg"
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
+#: The stop signals received while a command runs (SIGINT, SIGTERM), newest last: the
+#: exit status depends on them even where a command catches the KeyboardInterrupt as
+#: its normal way to stop. Process-wide, as signal handlers are.
+_received: list[int] = []
+
+
+def note_signal(signum: int) -> None:
+    """Record a stop signal that a handler other than the supervisor's caught.
+
+    Qt windows replace the SIGINT handler while their loop runs (``bci present``): they
+    call this, so Ctrl-C still ends the command with status 130.
+    """
+    _received.append(int(signum))
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    note_signal(signum)
     raise KeyboardInterrupt  # stop cleanly: summaries and --stats files get written
 
 
@@ -39,22 +57,36 @@ def configure(verbose: bool = False) -> None:
     # liblsl logs INFO lines (and reconnect notices) to stderr; the command line keeps
     # stderr for its own messages. A user's own LSLAPICFG wins.
     os.environ.setdefault("LSLAPICFG", str(_LSL_CONFIG))
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGINT, _stop_on_signal)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(message)s", stream=sys.stderr)
     logging.getLogger("pyxdf").setLevel(logging.WARNING)  # "Importing XDF file..." chatter
 
 
 def run_command(command: Callable[[], int]) -> int:
-    """Run a command; a user error is one line on stderr and exit status 1."""
+    """Run a command; a user error is one line on stderr and exit status 1.
+
+    Returns
+    -------
+    int
+        The command's status; 1 after a :class:`~bci.errors.BciError`; 130 whenever
+        Ctrl-C (SIGINT) was received, even when the command stopped cleanly on it (its
+        summary is printed first); ``128 + signal`` when an interrupt aborted the
+        command, so 143 for SIGTERM (which otherwise is a clean stop).
+    """
+    _received.clear()
     try:
-        return command()
+        status = command()
     except BciError as err:
         sys.stderr.write(f"bci: error: {err}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("bci: interrupted\n")
-        return 130
+        return 128 + (_received[-1] if _received else signal.SIGINT)
+    if signal.SIGINT in _received:
+        return 128 + signal.SIGINT
+    return status
 
 
 def check_duration(value: float | None, flag: str = "--duration") -> float | None:

@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _progress(done: int, total: int, score: float) -> None:
+    # A bar redrawn with \r is for a terminal; in a log it is one endless line.
+    if not sys.stderr.isatty():
+        return
     bar = "#" * done + "." * (total - done)
     sys.stderr.write(f"\rcross-validation [{bar}] fold {done}/{total}: {score:.3f}")
     if done == total:
@@ -26,11 +29,28 @@ def _progress(done: int, total: int, score: float) -> None:
     sys.stderr.flush()
 
 
+def _pooled_line(pooled: dict) -> str:
+    """The pooled accuracy and its interval, with a warning when folds are small."""
+    low, high = pooled["ci"]
+    line = (f"pooled over folds: {pooled['n_correct']} of {pooled['n_test']} test windows "
+            f"correct, accuracy {pooled['accuracy']:.3f}, {pooled['ci_level']:.0%} CI "
+            f"{low:.2f}-{high:.2f} (Clopper-Pearson)")
+    if not pooled["independent"]:
+        line += ("; windows of one labelled segment are not independent trials, so the "
+                 "true interval is wider")
+    if pooled["few_trials"]:
+        line += (f"\nwarning: the smallest fold tests only {pooled['smallest_fold']} "
+                 f"windows: one trial moves its accuracy by "
+                 f"{1 / pooled['smallest_fold']:.2f}, so single fold scores are noise; "
+                 "judge by the pooled interval, or record more trials")
+    return line
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, cross-validate, save the model (and the report)."""
     from bci.cli.supervisor import one_blas_thread, print_json
     from bci.learn.report import write_training_report
-    from bci.learn.training import train
+    from bci.learn.training import pooled_accuracy, train
     from bci.pipeline.config import load_config
     from bci.pipeline.model import save_model
 
@@ -46,6 +66,15 @@ def run(args: argparse.Namespace) -> int:
     metric = "accuracy" if scores and "accuracy" in scores[0] else "r2"
     if scores:
         summary[f"cv_{metric}_mean"] = float(sum(s[metric] for s in scores) / len(scores))
+    pooled = pooled_accuracy(scores) if metric == "accuracy" else None
+    if pooled is not None:
+        summary["cv_accuracy_pooled"] = pooled["accuracy"]
+        summary["cv_accuracy_ci"] = pooled["ci"]
+        summary["cv_accuracy_ci_level"] = pooled["ci_level"]
+        summary["cv_accuracy_ci_method"] = pooled["ci_method"]
+        summary["cv_n_test"] = pooled["n_test"]
+        summary["cv_smallest_fold"] = pooled["smallest_fold"]
+        summary["cv_few_trials"] = pooled["few_trials"]
     if args.report:
         summary["report"] = str(write_training_report(args.report, model, data, scores))
     if args.json:
@@ -59,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"fold {fold.get('fold', '?')}: R² {fold['r2']:.3f}")
         if scores:
             print(f"mean cross-validated {metric}: {summary[f'cv_{metric}_mean']:.3f}")
+        if pooled is not None:
+            print(_pooled_line(pooled))
         what = (f"{len(model.classes)} classes" if model.classes
                 else f"targets {', '.join(model.info.get('targets', []))}")
         print(f"saved {path} ({what}, {summary['n_windows']} training windows)")

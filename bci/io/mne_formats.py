@@ -9,6 +9,7 @@ codes in a stim channel (BioSemi's ``Status``, Neuromag's ``STI 014``).
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -92,7 +93,37 @@ def _add_stim_events(raw: mne.io.BaseRaw, fmt: str) -> None:
     _add_events(raw, events)
 
 
+_CROPPED = re.compile(r"Limited (\d+) annotation\(s\) that were expanding outside the data")
+_OMITTED = re.compile(r"Omitted (\d+) annotation\(s\) that were outside data range")
+
+
 def read_with_mne(path: Path, fmt: str) -> tuple[mne.io.BaseRaw, str]:
+    """Read a FIF/EDF/BDF/GDF/BrainVision/EEGLAB file (see :func:`_read_with_mne`).
+
+    MNE warns, with its own source path, when it cuts annotations that run past the end
+    of the data (PhysioNet's R01/R02 hold a 61-s rest annotation in 60 s of data) or
+    leaves out those wholly outside it: that is said here in one line naming the file;
+    other warnings pass through unchanged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        raw, recovered = _read_with_mne(path, fmt)
+    for w in caught:
+        cropped, omitted = _CROPPED.search(str(w.message)), _OMITTED.search(str(w.message))
+        if cropped or omitted:
+            n = int((cropped or omitted).group(1))
+            where = "ran past the end of" if cropped else "lay outside"
+            done = "cut there" if cropped else "left out"
+            logger.warning("%s: %d annotation%s %s the data (%.1f s) and %s %s", path.name,
+                           n, "" if n == 1 else "s", where, raw.n_times / raw.info["sfreq"],
+                           "was" if n == 1 else "were", done)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   source=w.source)
+    return raw, recovered
+
+
+def _read_with_mne(path: Path, fmt: str) -> tuple[mne.io.BaseRaw, str]:
     """Read a FIF/EDF/BDF/GDF/BrainVision/EEGLAB file, preloaded, events as annotations.
 
     FIF tag chains are checked for loops first (``bci.io.fif_scan``), EDF and BDF for

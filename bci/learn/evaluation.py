@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bci.learn.labels import check_evaluation_labels
 from bci.learn.segments import labelled_segments, segment_label
 from bci.pipeline.model import Model
 from bci.pipeline.spec import build_pipeline
@@ -16,10 +17,17 @@ from bci.runtime.offline import run_offline
 from bci.runtime.stages import gesture_rest, pipeline_stages
 
 
-def evaluate_source(model: Model, source: ReplaySource) -> dict:
-    """Decisions and scores of ``model`` over one recording on the virtual clock."""
+def evaluate_source(model: Model, source: ReplaySource, name: str | None = None) -> dict:
+    """Decisions and scores of ``model`` over one recording on the virtual clock.
+
+    ``name`` names the recording's file in error messages (default: its stream name).
+    """
     pipeline = build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
-                              ch_types=source.ch_types, stream_name=source.name)
+                              ch_types=source.ch_types, stream_name=name or source.name,
+                              other_source="evaluate on recordings of the device the "
+                                           "model was trained on")
+    check_evaluation_labels(model.config.events, source,
+                            marker_locked=model.config.mode == "markers", name=name)
     stages = pipeline_stages(pipeline)
     started = time.perf_counter()
     decisions = run_offline(pipeline, source, stages=stages)
@@ -88,7 +96,7 @@ def evaluate(model: Model, paths: Sequence[str | Path]) -> dict:
     files, rows = [], []
     signal_seconds = elapsed = 0.0
     for path in paths:
-        result = evaluate_source(model, sources_from_file(path)[0])
+        result = evaluate_source(model, sources_from_file(path)[0], name=Path(path).name)
         result["scores"] = score(result["decisions"], model.classes)
         files.append(result)
         rows.extend(result["decisions"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bci.errors import ConfigError, RecordingError
+from bci.learn.labels import check_training_labels
 from bci.learn.segments import labelled_segments, segment_label
 from bci.pipeline.config import PipelineConfig
 from bci.pipeline.model import Model, sha256
@@ -35,6 +36,8 @@ class TrainingSet:
         so that cross-validation never splits overlapping windows across folds.
     ch_names : list of str
     sfreq : float
+    ch_types : list of str or None
+        MNE types of ``ch_names`` (stored in the model, to name a wrong device later).
     """
 
     X: np.ndarray
@@ -42,14 +45,17 @@ class TrainingSet:
     groups: np.ndarray
     ch_names: list[str]
     sfreq: float
+    ch_types: list[str] | None = None
 
 
-def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) -> TrainingSet:
+def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource],
+                     names: Sequence[str] | None = None) -> TrainingSet:
     """Cut labelled windows from each source the way the live pipeline would.
 
     Marker-locked configs give one epoch per event (``[epochs] tmin/tmax``); configs
     with ``[epochs] window/step`` give sliding windows that lie wholly inside one
-    labelled segment (annotations with a duration, as for EMG gestures).
+    labelled segment (annotations with a duration, as for EMG gestures). ``names``
+    name the sources' files in error messages (default: their stream names).
     """
     if not config.events:
         raise ConfigError(f"{config.origin}: training needs [epochs].events "
@@ -63,8 +69,10 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) ->
                                step=config.train_step)
     else:
         train_config = replace(config, mode="markers")
+    check_training_labels(config.events, sources, config.origin, names)
     X, y, groups = [], [], []
     ch_names: list[str] | None = None
+    ch_types: list[str] | None = None
     sfreq = sources[0].sfreq
     for file_index, source in enumerate(sources):
         if source.sfreq != sfreq:
@@ -74,6 +82,7 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) ->
                             ch_types=source.ch_types, windows_only=True)
         if ch_names is None:
             ch_names = list(pipeline.ch_names)
+            ch_types = [source.ch_types[i] for i in pipeline.picks]
         elif list(pipeline.ch_names) != ch_names:
             raise RecordingError(f"{source.name}: its channels differ from the first "
                                  "recording's: pick the same channels with [signal].picks")
@@ -101,7 +110,8 @@ def training_windows(config: PipelineConfig, sources: Sequence[ReplaySource]) ->
     if len(classes_found) < 2:
         raise RecordingError(f"only class(es) {classes_found} found in the recordings: "
                              "training needs at least two")
-    return TrainingSet(np.stack(X), np.array(y), np.array(groups), ch_names, sfreq)
+    return TrainingSet(np.stack(X), np.array(y), np.array(groups), ch_names, sfreq,
+                       ch_types)
 
 
 def make_estimator(config: PipelineConfig, sfreq: float) -> object:
@@ -134,12 +144,55 @@ def cross_validate(config: PipelineConfig, data: TrainingSet, n_folds: int,
         fitted = clone(estimator).fit(data.X[train], data.y[train])
         predicted = fitted.predict(data.X[test])
         fold = {"fold": index + 1, "n_train": int(train.size), "n_test": int(test.size),
+                "n_test_groups": int(np.unique(data.groups[test]).size),
                 "accuracy": float(accuracy_score(data.y[test], predicted)),
                 "balanced_accuracy": float(balanced_accuracy_score(data.y[test], predicted))}
         scores.append(fold)
         if progress is not None:
             progress(index + 1, n_folds, fold["accuracy"])
     return scores
+
+
+#: Below this many test windows a fold's accuracy is mostly noise (one trial moves it
+#: by more than 5 points); the summary says so.
+FEW_TEST_WINDOWS = 20
+
+
+def pooled_accuracy(scores: Sequence[dict], confidence: float = 0.95) -> dict | None:
+    """Accuracy over every fold's test windows, with an exact binomial interval.
+
+    Parameters
+    ----------
+    scores : sequence of dict
+        The folds of :func:`cross_validate` (``accuracy``, ``n_test``, ``n_test_groups``).
+    confidence : float
+        Level of the Clopper-Pearson interval.
+
+    Returns
+    -------
+    dict or None
+        ``n_test``, ``n_correct``, ``accuracy``, ``ci`` ([low, high]), ``ci_level``,
+        ``ci_method``, ``smallest_fold`` and ``few_trials`` (True when some fold has
+        fewer than :data:`FEW_TEST_WINDOWS` test windows); None without classifier folds.
+        Windows cut from one labelled segment are not independent trials, so where
+        folds hold fewer groups than windows the interval is optimistic
+        (``independent`` is False).
+    """
+    from scipy.stats import binomtest
+
+    folds = [f for f in scores if "accuracy" in f and f.get("n_test")]
+    if not folds:
+        return None
+    n = sum(int(f["n_test"]) for f in folds)
+    k = int(round(sum(f["accuracy"] * f["n_test"] for f in folds)))
+    interval = binomtest(k, n).proportion_ci(confidence_level=confidence,
+                                             method="exact")
+    smallest = min(int(f["n_test"]) for f in folds)
+    independent = all(f.get("n_test_groups", f["n_test"]) == f["n_test"] for f in folds)
+    return {"n_test": n, "n_correct": k, "accuracy": k / n,
+            "ci": [float(interval.low), float(interval.high)], "ci_level": confidence,
+            "ci_method": "clopper-pearson", "smallest_fold": smallest,
+            "few_trials": smallest < FEW_TEST_WINDOWS, "independent": independent}
 
 
 def train(config: PipelineConfig, paths: Sequence[str | Path], *, n_folds: int = 5,
@@ -162,7 +215,8 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
 
         return train_regression(config, sources, n_folds=n_folds, files=files,
                                 progress=progress)
-    data = training_windows(config, sources)
+    data = training_windows(config, sources,
+                            names=[f["name"] for f in files] if files else None)
     scores = cross_validate(config, data, n_folds, progress) if n_folds > 1 else []
     decoder = make_estimator(config, data.sfreq).fit(data.X, data.y)
     classes = [str(c) for c in decoder.classes_]
@@ -174,6 +228,7 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
     info = {"training_files": files or [{"name": s.name} for s in sources],
             "n_windows": int(data.X.shape[0]),
             "window_samples": int(data.X.shape[-1]),
+            **({"ch_types": data.ch_types} if data.ch_types is not None else {}),
             "class_counts": {c: int(np.sum(data.y == c)) for c in classes},
             "cv": scores}
     model = Model(config=config, decoder=decoder, ch_names=data.ch_names, sfreq=data.sfreq,
@@ -181,5 +236,5 @@ def train_sources(config: PipelineConfig, sources: Sequence[ReplaySource], *,
     return model, data, scores
 
 
-__all__ = ["TrainingSet", "cross_validate", "make_estimator", "train", "train_sources",
-           "training_windows"]
+__all__ = ["FEW_TEST_WINDOWS", "TrainingSet", "cross_validate", "make_estimator",
+           "pooled_accuracy", "train", "train_sources", "training_windows"]

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import platform
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,18 +56,96 @@ class Model:
     classes: list[str]
     info: dict = field(default_factory=dict)
 
-    def check_stream(self, sfreq: float, ch_names: list[str] | tuple[str, ...],
-                     stream_name: str = "the stream") -> None:
-        """Refuse a stream whose rate or channels differ from the model's, in one line."""
-        if abs(sfreq - self.sfreq) > 1e-6 * self.sfreq:
-            raise ModelError(f"{stream_name} runs at {sfreq:g} Hz but the model was trained "
-                             f"at {self.sfreq:g} Hz: retrain on data at {sfreq:g} Hz")
-        missing = [c for c in self.ch_names if c not in set(ch_names)]
+    def channel_types(self) -> list[str] | None:
+        """MNE types of the model's channels, if known.
+
+        Models store them since bci records them at training; an older model knows them
+        only when its ``[signal].picks`` is one channel type such as ``"eeg"``.
+        """
+        types = self.info.get("ch_types")
+        if types is not None and len(types) == len(self.ch_names):
+            return [str(t) for t in types]
+        picks = self.config.picks
+        if isinstance(picks, str) and picks not in ("all", "data"):
+            return [picks] * len(self.ch_names)
+        return None
+
+    def check_stream(self, sfreq: float, ch_names: Sequence[str],
+                     stream_name: str = "the stream", ch_types: Sequence[str] | None = None,
+                     *, other_source: str = "check --stream ('bci streams' lists them)"
+                     ) -> None:
+        """Refuse a stream whose rate or channels differ from the model's, in one line.
+
+        Every mismatch (channel type, count, names, rate) is named at once, with the
+        likely cause: a different device (other channel types, or most of the model's
+        channels absent), a few channels missing, or the same channels at another rate:
+        only then are resampling or retraining the advice.
+
+        Parameters
+        ----------
+        sfreq : float
+            The stream's sampling rate.
+        ch_names : sequence of str
+            The stream's channel labels.
+        stream_name : str
+            How the stream is named in the message (``"stream 'EEG-1'"``, a file name).
+        ch_types : sequence of str or None
+            The stream's MNE channel types, to compare with the model's.
+        other_source : str
+            What to do when the stream looks like another device's.
+
+        Raises
+        ------
+        ModelError
+            One line naming every mismatch and what to do.
+        """
+        names = list(ch_names)
+        present = set(names)
+        missing = [c for c in self.ch_names if c not in present]
+        rate_differs = abs(sfreq - self.sfreq) > 1e-6 * self.sfreq
+        if not missing and not rate_differs:
+            return
+        model_types = self.channel_types()
+        # The types of the stream's channels the model would use, or else all of them.
+        used = [t for n, t in zip(names, ch_types or (), strict=False) if n in set(self.ch_names)]
+        stream_types = (used if len(used) == len(self.ch_names) else list(ch_types or ()))
+        types_differ = bool(model_types and stream_types
+                            and set(stream_types).isdisjoint(model_types))
+        mismatches = []
+        if types_differ:
+            mismatches.append(f"its channels are {_type_counts(stream_types)}, the model's "
+                              f"{_type_counts(model_types)}")
+        if len(names) != len(self.ch_names):
+            mismatches.append(f"it has {len(names)} channels, the model {len(self.ch_names)}")
         if missing:
-            shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
-            raise ModelError(f"{stream_name} has {len(ch_names)} channels and lacks "
-                             f"{len(missing)} the model was trained on ({shown}): retrain, "
-                             "or send those channels")
+            shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
+            if len(missing) == len(self.ch_names):
+                mismatches.append(f"it has none of the model's channels ({shown}; it has "
+                                  f"{', '.join(names[:6])}{' ...' if len(names) > 6 else ''})")
+            else:
+                mismatches.append(f"it lacks {len(missing)} of the model's "
+                                  f"{len(self.ch_names)} channels ({shown})")
+        if rate_differs:
+            mismatches.append(f"it runs at {sfreq:g} Hz but the model was trained at "
+                              f"{self.sfreq:g} Hz")
+        if types_differ or 2 * len(missing) > len(self.ch_names):
+            advice = f"this looks like a different device: {other_source}"
+        elif missing:
+            advice = ("send those channels, or retrain without them ([signal].picks)"
+                      + (f" on data at {sfreq:g} Hz" if rate_differs else ""))
+        else:
+            advice = (f"the same channels at another rate: set the device to "
+                      f"{self.sfreq:g} Hz, or retrain on data at {sfreq:g} Hz")
+        raise ModelError(f"{stream_name} does not fit the model: {'; '.join(mismatches)}: "
+                         f"{advice}")
+
+
+def _type_counts(types: Sequence[str]) -> str:
+    """``"64 eeg"``, ``"60 eeg + 4 eog"``."""
+    counts: dict[str, int] = {}
+    for t in types:
+        counts[t] = counts.get(t, 0) + 1
+    return " + ".join(f"{n} {t}" for t, n in counts.items())
 
 
 def sha256(path: str | Path) -> str:
@@ -122,7 +201,8 @@ def load_model(path: str | Path) -> Model:
 
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
+        raise ModelError(f"{path}: no such model file: check the path, or write one with "
+                         "'bci train CONFIG.toml --data FILE --out MODEL'")
     try:
         types = sio.get_untrusted_types(file=path)
     except Exception as err:  # skops raises many kinds on a non-zip or corrupt file

@@ -40,14 +40,18 @@ def config_of(spec: Spec) -> PipelineConfig:
 def build_pipeline(spec: Spec, *, sfreq: float, ch_names: Sequence[str],
                    ch_types: Sequence[str], period: float | None = None,
                    stream_name: str = "the stream",
-                   window_checks: Sequence[WindowCheck] = ()) -> Pipeline:
+                   window_checks: Sequence[WindowCheck] = (),
+                   other_source: str | None = None) -> Pipeline:
     """The live pipeline of a spec for a stream's rate and channels.
 
-    A model is checked against the stream first (rate, channels: one line each), and its
-    fitted decoder and channel order are used; a config builds a training-free decoder.
+    A model is checked against the stream first (channel types, count, names, rate: one
+    line for all), and its fitted decoder and channel order are used; a config builds a
+    training-free decoder. ``other_source`` says what to do when the stream looks like
+    another device's (default: check ``--stream``).
     """
     if isinstance(spec, Model):
-        spec.check_stream(sfreq, ch_names, stream_name)
+        extra = {} if other_source is None else {"other_source": other_source}
+        spec.check_stream(sfreq, ch_names, stream_name, ch_types, **extra)
         return Pipeline(spec.config, sfreq=sfreq, ch_names=ch_names, ch_types=ch_types,
                         decoder=spec.decoder, picks=spec.ch_names, period=period,
                         window_checks=window_checks)

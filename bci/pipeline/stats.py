@@ -108,8 +108,8 @@ class LatencyStats:
 
 def format_stats(snapshot: dict) -> str:
     """The summary table printed at the end of a live session."""
-    def fmt(v: float | None) -> str:
-        return "-" if v is None else f"{v:8.3f}"
+    def fmt(v: float | None) -> str:  # every cell as wide as its header, "-" included
+        return f"{'-':>9}" if v is None else f"{v:9.3f}"
 
     lines = [f"{'stage':<14}{'count':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
              f"{'max ms':>9}{'budget':>9}{'over':>7}"]
