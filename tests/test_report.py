@@ -13,14 +13,13 @@ MIN_CONTRAST = 4.5
 
 def test_text_colour_contrasts_on_every_colour_of_the_map():
     from matplotlib import colormaps
+    from matplotlib.colors import to_rgb
 
     for name in ("Blues", "viridis", "gray"):
         cmap = colormaps[name]
         for x in np.linspace(0, 1, 256):
             cell = cmap(x)
             chosen = text_colour(cell)
-            from matplotlib.colors import to_rgb
-
             assert contrast_ratio(to_rgb(chosen), cell) >= MIN_CONTRAST, (name, x, chosen)
 
 
