@@ -26,13 +26,18 @@ from bci.cli import SUBCOMMANDS, main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def help_text(command: str) -> str:
-    """What ``bci COMMAND --help`` prints, in-process (a subprocess costs ~1 s each)."""
+def help_text_of(argv: list[str]) -> str:
+    """What ``bci ARGV --help`` prints, in-process (a subprocess costs ~1 s each)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit_info:
-        main([command, "--help"])
+        main([*argv, "--help"])
     assert exit_info.value.code == 0
     return out.getvalue()
+
+
+def help_text(command: str) -> str:
+    """What ``bci COMMAND --help`` prints."""
+    return help_text_of([command])
 
 
 def examples(text: str) -> list[tuple[str, str | None]]:
@@ -77,6 +82,11 @@ def test_every_help_has_an_example_and_a_howto_that_exists(command):
     assert docs, text
     for doc in docs:
         assert (ROOT / doc).exists(), f"bci {command} --help points to a missing {doc}"
+
+
+def test_top_level_help_says_where_to_start():
+    text = help_text_of([])
+    assert "bci demo" in text and "docs/quickstart.md" in text and "docs/python.md" in text
 
 
 def test_train_help_points_to_the_configs_and_states_the_event_label_rule():

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name not in _LAZY_FLAGS:
             module.add_arguments(p)
         COMMANDS[name] = module.run
+    # Where a newcomer starts: the demo, the examples, the two entry documents.
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = ("start here: bci demo (trains on a shipped sample, replays it, decodes "
+                     "it live)\nevery 'bci COMMAND --help' ends with an example and its "
+                     "how-to\nhow-to: docs/quickstart.md; from Python or a notebook: "
+                     "docs/python.md")
     return parser
 
 
