@@ -1,6 +1,7 @@
 """The ``bci`` command line: parses arguments, then calls the library.
 
-One module per subcommand (``bci/cli/<command>.py``, each with ``HELP``,
+One module per subcommand (``bci/cli/<command>.py``, each with ``HELP``, ``EXAMPLE`` and
+``HOWTO`` (the end of its ``--help``, see :func:`epilog`), optionally ``DESCRIPTION``,
 ``add_arguments(parser)`` and ``run(args) -> int``), one supervisor for all of them
 (:mod:`bci.cli.supervisor`: start-up, SIGTERM, waiting, one-line errors). Every user error
 is one line on stderr (``bci: error: ...``) and exit status 1; ``--json`` prints exactly
@@ -47,6 +48,28 @@ def package_version() -> str:
         return bci.__version__
 
 
+def epilog(module) -> str:
+    """The end of a subcommand's ``--help``: its example and where its how-to is.
+
+    Parameters
+    ----------
+    module : module
+        A ``bci.cli`` command module with ``EXAMPLE`` (shell lines, run from the project
+        root; a trailing ``# needs ...`` comment says what a line needs beyond the
+        shipped files, e.g. a stream or a display) and ``HOWTO`` (documents to read).
+
+    Returns
+    -------
+    str
+        ``example:`` and the lines indented by two spaces, then ``how-to:`` and the
+        documents; ``tests/test_cli_help.py`` runs every line that needs nothing more.
+    """
+    lines = ["example (from the project root):"]
+    lines += [f"  {line}" for line in module.EXAMPLE.strip().splitlines()]
+    lines += ["", "how-to:"] + [f"  {doc}" for doc in module.HOWTO]
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``bci`` parser with every subcommand (lazy ones without their flags)."""
     parser = argparse.ArgumentParser(
@@ -57,10 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     _SUBPARSERS.clear()
     for name in SUBCOMMANDS:
         module = _module(name)
-        _SUBPARSERS[name] = p = sub.add_parser(name, help=module.HELP)
+        _SUBPARSERS[name] = p = sub.add_parser(
+            name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP),
+            epilog=epilog(module), formatter_class=argparse.RawDescriptionHelpFormatter)
         if name not in _LAZY_FLAGS:
             module.add_arguments(p)
         COMMANDS[name] = module.run
+    # Where a newcomer starts: the demo, the examples, the two entry documents.
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = ("start here: bci demo (trains on a shipped sample, replays it, decodes "
+                     "it live)\nevery 'bci COMMAND --help' ends with an example and its "
+                     "how-to\nhow-to: docs/quickstart.md; from Python or a notebook: "
+                     "docs/python.md")
     return parser
 
 
@@ -81,4 +112,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(parse_and_run)
 
 
-__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "main", "package_version"]
+__all__ = ["COMMANDS", "SUBCOMMANDS", "build_parser", "epilog", "main", "package_version"]

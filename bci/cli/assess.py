@@ -10,6 +10,14 @@ from bci.attention import command
 
 HELP = command.HELP
 
+#: Shown at the end of ``bci assess --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+mkdir -p person
+bci assess docs/protocols/assess-attention.toml --simulate --out assess-1 \\
+    --person person
+"""
+HOWTO = ("docs/attention.md",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci assess``."""

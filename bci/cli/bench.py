@@ -12,6 +12,12 @@ from bci.errors import BciError
 
 HELP = "run the benchmark suite (bench/), print the tables"
 
+#: Shown at the end of ``bci bench --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci bench --quick --only bench_filters
+"""
+HOWTO = ("docs/benchmarks.md",)
+
 log = logging.getLogger("bci")
 
 

@@ -11,6 +11,13 @@ from bci.benchmark.errors import SpecError
 
 HELP = "pipelines x datasets x splits, resumable, in parallel (joblib) or on Dask"
 
+#: Shown at the end of ``bci benchmark --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# needs the public datasets in ../shared/recordings (docs/recordings.md)
+bci benchmark docs/benchmarks/example.toml --jobs 2
+"""
+HOWTO = ("docs/benchmarks/README.md (every key of a SPEC)",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``bci benchmark`` to ``parser``."""

@@ -8,6 +8,12 @@ import sys
 
 HELP = "store a recording (XDF included) in a BIDS tree through mne-bids"
 
+#: Shown at the end of ``bci bids --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci bids recordings/sample-motor-imagery_raw.fif --root bids --subject 01 --task imagery
+"""
+HOWTO = ("docs/recording.md",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``bci bids`` to ``parser``."""

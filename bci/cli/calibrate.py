@@ -8,6 +8,14 @@ import importlib
 
 HELP = "present a calibration protocol and record it (signal + cues) in one XDF"
 
+#: Shown at the end of ``bci calibrate --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# with a headset: --stream NAME instead of --simulate --virtual-clock
+bci calibrate docs/protocols/calibrate-motor-imagery.toml --trials 4 \\
+    --simulate --virtual-clock --out calib.xdf
+"""
+HOWTO = ("docs/presentation.md",)
+
 #: The module of the program (a Qt window, or the virtual clock with --virtual-clock).
 PROGRAM = "bci_apps.calibrate_command"
 

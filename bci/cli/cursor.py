@@ -31,6 +31,13 @@ CALIBRATION_SECONDS = 120.0
 
 HELP = "continuous control: a cursor task scored in bits per second"
 
+#: Shown at the end of ``bci cursor --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci cursor docs/configs/cursor-kalman.toml --simulate-user --duration 10
+"""
+HOWTO = ("docs/cursor.md",)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``bci cursor``."""
     parser.add_argument("spec", metavar="CONFIG.toml|MODEL",

@@ -19,6 +19,12 @@ from bci.errors import BciError
 
 HELP = "replay a shipped sample, decode it live, show latency"
 
+#: Shown at the end of ``bci demo --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci demo --speed 10
+"""
+HOWTO = ("docs/quickstart.md",)
+
 log = logging.getLogger("bci")
 
 SAMPLES = Path(__file__).resolve().parents[2] / "recordings"

@@ -6,11 +6,24 @@ import argparse
 
 HELP = "score a model pseudo-online on held-out recordings"
 
+#: Shown at the end of ``bci evaluate --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci train docs/configs/motor-imagery.toml \\
+    --data recordings/sample-motor-imagery_raw.fif \\
+    --out mi.skops --report report
+bci simulate held-out_raw.fif --paradigm motor-imagery --duration 120 --seed 1
+bci evaluate mi.skops --data held-out_raw.fif
+"""
+HOWTO = ("docs/quickstart.md (Train, evaluate, run a model)",
+         "docs/python.md (the same from Python)")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci evaluate``."""
-    parser.add_argument("model")
-    parser.add_argument("--data", nargs="+", required=True, help="held-out recordings")
+    parser.add_argument("model", metavar="MODEL", help="a model file written by bci train")
+    parser.add_argument("--data", nargs="+", required=True, metavar="FILE",
+                        help="held-out recordings, with the event labels the model was "
+                             "trained on")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object, with every decision")
     parser.add_argument("--compare-adapt", action="store_true",

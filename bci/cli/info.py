@@ -6,10 +6,18 @@ import argparse
 
 HELP = "summarise a recording"
 
+#: Shown at the end of ``bci info --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci info recordings/sample-motor-imagery_raw.fif
+"""
+HOWTO = ("docs/quickstart.md (Look at a recording)",
+         "docs/recordings.md (public datasets to try)")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci info``."""
-    parser.add_argument("file")
+    parser.add_argument("file", metavar="FILE",
+                        help="a recording (FIF, EDF, BDF, GDF, BrainVision, XDF, ...)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

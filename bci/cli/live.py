@@ -7,6 +7,16 @@ import logging
 
 HELP = "decode a live stream, push decisions over LSL"
 
+#: Shown at the end of ``bci live --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# needs a stream: bci replay recordings/sample-motor-imagery_raw.fif --name mi
+# (in another terminal), and mi.skops from bci train --help
+bci live mi.skops --stream mi --print --duration 30
+"""
+HOWTO = ("docs/quickstart.md (Decode live)",
+         "docs/pipeline.md (the TOML format, the decision stream)",
+         "docs/python.md (the same from Python)")
+
 log = logging.getLogger("bci")
 
 #: Seconds ``--record`` waits for the input's ``<stream>-markers`` when the pipeline
@@ -17,7 +27,9 @@ MARKERS_LOOKUP = 0.5
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci live``."""
     p = parser
-    p.add_argument("spec", metavar="CONFIG.toml|MODEL")
+    p.add_argument("spec", metavar="CONFIG.toml|MODEL",
+                   help="a model from bci train, or a pipeline whose decoder needs no "
+                        "training (band-power, cca, ...)")
     p.add_argument("--stream", required=True, help="name of the signal stream")
     p.add_argument("--markers", default=None,
                    help="marker stream (default for marker-locked pipelines: STREAM-markers)")

@@ -11,6 +11,13 @@ import importlib
 
 HELP = "the desktop monitor: traces, spectra, decisions, health"
 
+#: Shown at the end of ``bci monitor --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# needs a display and a stream: bci replay recordings/sample-motor-imagery_raw.fif --name mi
+bci monitor --stream mi --config docs/configs/motor-imagery.toml
+"""
+HOWTO = ("docs/monitor.md",)
+
 #: The module of the GUI program (``bci_apps/monitor.py``).
 PROGRAM = "bci_apps.monitor"
 

@@ -12,6 +12,14 @@ from bci.errors import BciError, ConfigError
 
 HELP = "closed-loop neurofeedback: baseline, feedback value, reward, session report"
 
+#: Shown at the end of ``bci neurofeedback --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# needs a stream with channels O1.. Oz.. O2.. (PhysioNet names, docs/recordings.md):
+# bci replay ../shared/recordings/physionet-eegmmidb/S001/S001R02.edf --name eeg
+bci neurofeedback docs/protocols/alpha.toml --stream eeg --duration 300
+"""
+HOWTO = ("docs/neurofeedback.md",)
+
 log = logging.getLogger("bci")
 
 

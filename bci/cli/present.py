@@ -8,6 +8,13 @@ import importlib
 
 HELP = "the subject-facing window: cues, flicker, flashes, feedback"
 
+#: Shown at the end of ``bci present --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# needs a display
+bci present docs/protocols/calibrate-motor-imagery.toml --trials 4
+"""
+HOWTO = ("docs/presentation.md",)
+
 #: The module of the GUI program.
 PROGRAM = "bci_apps.present_command"
 

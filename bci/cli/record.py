@@ -6,6 +6,14 @@ import argparse
 
 HELP = "record LSL streams to XDF (crash-safe: flushed every 0.2 s)"
 
+#: Shown at the end of ``bci record --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# needs a stream: bci replay recordings/sample-motor-imagery_raw.fif --name mi
+# (in another terminal)
+bci record --stream mi --stream mi-markers --out session.xdf --duration 10
+"""
+HOWTO = ("docs/recording.md",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci record``."""

@@ -8,6 +8,14 @@ import time
 
 HELP = "replay a recording (or a simulation) over LSL"
 
+#: Shown at the end of ``bci replay --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+# streams 'mi' and 'mi-markers'; drop --speed and --duration for real time
+bci replay recordings/sample-motor-imagery_raw.fif --name mi --speed 10 --duration 3
+"""
+HOWTO = ("docs/quickstart.md (Replay it as if it came from a headset)",
+         "docs/faults.md (--fault)")
+
 log = logging.getLogger("bci")
 
 #: Seconds a finished replay keeps its outlets open so receivers get the last samples.
@@ -17,7 +25,8 @@ REPLAY_LINGER = 1.0
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci replay``."""
     p = parser
-    p.add_argument("file", nargs="?")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="the recording to stream (or --simulate PARADIGM)")
     p.add_argument("--name", help="signal stream name (default: the file's stem)")
     p.add_argument("--speed", type=float, default=1.0,
                    help="time compression: timestamps run X times faster (default 1)")

@@ -9,6 +9,15 @@ from bci.attention import course_command
 
 HELP = course_command.HELP
 
+#: Shown at the end of ``bci report --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+mkdir -p person
+bci assess docs/protocols/assess-attention.toml --simulate --out assess-1 \\
+    --person person
+bci report person
+"""
+HOWTO = ("docs/attention.md",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci report``."""

@@ -6,6 +6,12 @@ import argparse
 
 HELP = "list LSL streams visible on the network"
 
+#: Shown at the end of ``bci streams --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci streams --wait 0.5
+"""
+HOWTO = ("docs/quickstart.md (Replay it as if it came from a headset)",)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci streams``."""

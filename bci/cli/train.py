@@ -6,15 +6,45 @@ import argparse
 import sys
 
 HELP = "fit a pipeline on calibration recordings"
+DESCRIPTION = """\
+Fit the pipeline CONFIG.toml describes on calibration recordings, print its
+cross-validated scores, and save the model for bci evaluate and bci live.
+
+CONFIG.toml is a pipeline in TOML: [signal] picks, [[filters]], [epochs],
+[online], [decoder] (the format: docs/pipeline.md). Start from one of the
+ready-made pipelines in docs/configs/ (motor-imagery.toml, ssvep.toml,
+p300.toml, emg-gestures.toml, ...) and edit it.
+
+The labels in [epochs].events must be event labels of the recordings:
+events = { left = "T1", right = "T2" } needs annotations T1 and T2 in the
+--data files. `bci info FILE` lists a file's event labels with their counts.
+"""
+
+#: Shown at the end of ``bci train --help`` (see :func:`bci.cli.epilog`).
+EXAMPLE = """\
+bci train docs/configs/motor-imagery.toml \\
+    --data recordings/sample-motor-imagery_raw.fif \\
+    --out mi.skops --report report
+"""
+HOWTO = ("docs/pipeline.md (the TOML format)",
+         "docs/configs/ (ready-made pipelines to start from)",
+         "docs/python.md (the same from Python, on mne Raw or Epochs)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci train``."""
-    parser.add_argument("config")
-    parser.add_argument("--data", nargs="+", required=True, help="calibration recordings")
-    parser.add_argument("--out", required=True, help="model file to write")
-    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
-    parser.add_argument("--report", default=None, help="folder for a report with plots")
+    parser.add_argument("config", metavar="CONFIG.toml",
+                        help="the pipeline: a TOML file such as docs/configs/motor-imagery.toml")
+    parser.add_argument("--data", nargs="+", required=True, metavar="FILE",
+                        help="calibration recordings (FIF, EDF, BDF, GDF, BrainVision, XDF) "
+                             "whose event labels are those of [epochs].events")
+    parser.add_argument("--out", required=True, metavar="MODEL",
+                        help="model file to write (e.g. mi.skops)")
+    parser.add_argument("--cv", type=int, default=5, metavar="K",
+                        help="cross-validation folds (default 5)")
+    parser.add_argument("--report", default=None, metavar="DIR",
+                        help="folder for a report: summary.md, cv_scores.png, "
+                             "confusion_matrix.png")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

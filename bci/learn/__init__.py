@@ -6,6 +6,7 @@ fitted on, and scored with, exactly what ``bci live`` computes.
 """
 
 from bci.learn.evaluation import evaluate, evaluate_source, score
+from bci.learn.from_mne import evaluate_raw, train_raw
 from bci.learn.segments import labelled_segments, segment_label
 from bci.learn.training import (
     TrainingSet,
@@ -16,6 +17,6 @@ from bci.learn.training import (
     training_windows,
 )
 
-__all__ = ["TrainingSet", "cross_validate", "evaluate", "evaluate_source",
+__all__ = ["TrainingSet", "cross_validate", "evaluate", "evaluate_raw", "evaluate_source",
            "labelled_segments", "make_estimator", "score", "segment_label", "train",
-           "train_sources", "training_windows"]
+           "train_raw", "train_sources", "training_windows"]
