@@ -102,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         setup = open_live(spec, args.stream, markers=args.markers,
                           out_stream=args.out_stream or "", timeout=args.timeout,
-                          sinks=sinks)
+                          sinks=sinks,
+                          # Printed decisions get trial numbers and file times from
+                          # the markers, even where the pipeline reads none.
+                          look_for_markers=MARKERS_LOOKUP if args.print_decisions else 0.0)
     except BaseException:
         for sink in sinks:
             sink.close()
