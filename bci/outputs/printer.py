@@ -101,8 +101,7 @@ class DecisionPrinter:
         before = ("no marker of the file passed before this session connected"
                   if not missed else
                   f"{missed} marker(s) of the file passed before this session connected "
-                  "and get no decision (markers 1 to "
-                  f"{missed})")
+                  f"(markers 1 to {missed})")
         return (f"# stream time {anchor.time:.3f} is file time {anchor.file_time:.3f} "
                 f"(marker {anchor.number}, '{label}'); {before}\n")
 

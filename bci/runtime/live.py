@@ -7,6 +7,7 @@ sinks.
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ from bci.runtime.source import LiveSource
 from bci.runtime.stages import gesture_rest, pipeline_stages
 from bci.stream.description import StreamDescription
 from bci.stream.inlet import Inlet, MarkerInlet
+
+log = logging.getLogger("bci")
 
 
 @dataclass
@@ -118,6 +121,8 @@ def open_source(stream: str, *, markers: str | None = None, want_markers: bool =
                                            timeout=look_for_markers).open()
             except StreamError:
                 marker_inlet = None  # no marker stream beside it: nothing to number
+                log.info("no marker stream '%s-markers' beside the signal: printed "
+                         "decisions get no trial numbers or file times", stream)
     except BaseException:
         inlet.close()
         raise
