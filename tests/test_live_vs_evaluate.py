@@ -96,6 +96,11 @@ def test_live_print_matches_evaluate_print_trial_by_trial(sample_recordings, tmp
     missed = int(anchors[0].group(4) or 0)
     assert 1 <= missed <= pushed_at_connection
     assert int(anchors[0].group(3)) == missed + 1
+    # Where live came in: its first sample, in stream time and in file time.
+    assert sum(line.startswith("# first sample at stream time ")
+               for line in live_out.splitlines()) == 1
+    came_in = float(re.search(r"first sample was file time (\S+)", live_out).group(1))
+    assert 0.0 < came_in <= float(anchors[0].group(2))
 
     online = _rows(live_out)
     # Every cue after the connection is decided, and none before it.

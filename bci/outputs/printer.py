@@ -47,9 +47,11 @@ class DecisionPrinter:
         self.live = True
         self.replay = False
         self._session_start: float | None = None
+        self._unflushed = False
 
     def _write(self, text: str) -> None:
         (self.out or sys.stdout).write(text)
+        self._unflushed = True
 
     def open(self, info: SessionInfo) -> None:
         """Print the header: what the decisions are of, and what each column means."""
@@ -85,15 +87,18 @@ class DecisionPrinter:
 
     def write(self, step: Step) -> None:
         """Print the step's decisions (and, once, how stream time maps to file time)."""
+        if self._session_start is None and step.chunk is not None and step.chunk.n_times:
+            self._session_start = float(step.chunk.times[0])
+            if self.live:
+                self._write(f"# first sample at stream time {self._session_start:.3f}\n")
         for marker in step.markers:
             if self.clock.add(marker) and self.live:
                 self._write(self._anchor_line(marker.label))
-        if self._session_start is None and step.chunk is not None and step.chunk.n_times:
-            self._session_start = float(step.chunk.times[0])
         for decision in step.decisions:
             self._write(self.format(decision, step.now))
-        if step.decisions:
+        if self._unflushed:
             (self.out or sys.stdout).flush()
+            self._unflushed = False
 
     def _anchor_line(self, label: str) -> str:
         anchor = self.clock.anchor
@@ -102,8 +107,11 @@ class DecisionPrinter:
                   if not missed else
                   f"{missed} marker(s) of the file passed before this session connected "
                   f"(markers 1 to {missed})")
+        start = (f"; this session's first sample was file time "
+                 f"{self.clock.file_time(self._session_start):.3f}"
+                 if self._session_start is not None else "")
         return (f"# stream time {anchor.time:.3f} is file time {anchor.file_time:.3f} "
-                f"(marker {anchor.number}, '{label}'); {before}\n")
+                f"(marker {anchor.number}, '{label}'); {before}{start}\n")
 
     def format(self, decision: Decision, now: float | None) -> str:
         """One decision as a line of the columns of :data:`COLUMNS`."""
