@@ -172,3 +172,22 @@ def test_a_headset_marker_gets_no_file_time_and_trials_count_as_received(source_
     clock.add(markers[0])
     assert not clock.known and clock.missed is None
     assert clock.trial(markers[0].time) == 1
+
+
+def test_evaluate_json_numbers_each_decision_by_the_marker_that_cued_it(sample_recordings,
+                                                                       tmp_path):
+    """`bci evaluate --json` rows keep `time` and add `trial`: the cue's marker number."""
+    from bci.io import read_recording
+    from bci.learn.evaluation import evaluate_source
+    from bci.pipeline.model import load_model
+
+    model = load_model(_train(sample_recordings, tmp_path))
+    raw = read_recording(sample_recordings / "sample-motor-imagery_raw.fif")
+    source = ReplaySource.from_raw(raw, "mi")
+    rows = evaluate_source(model, source)["decisions"]
+    assert len(rows) == 40
+    labels = {"T1": "left", "T2": "right"}
+    for row in rows:
+        onset, label = source.markers[row["trial"] - 1]
+        assert labels[label] == row["true"]  # the marker of that number is its cue
+        assert row["time"] == pytest.approx(onset + 2.5 - 1 / source.sfreq, abs=1e-9)
