@@ -88,7 +88,7 @@ class LiveSource:
 
     def _tell_file_time(self, markers: tuple[Marker, ...]) -> None:
         # A replay numbers its markers: the first one says which of the file's markers
-        # passed before this session connected (they get no decision).
+        # passed before this session connected (no marker-locked decision for those).
         first = next((m for m in markers if m.number is not None), None)
         if first is None:
             return
