@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "trained on")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object, with every decision")
+    parser.add_argument("--print", dest="print_decisions", action="store_true",
+                        help="print every decision first, in the columns of 'bci live "
+                             "--print' (trial, file time), to compare them line by line")
     parser.add_argument("--compare-adapt", action="store_true",
                         help="score each file with and without adaptation ([adapt], or "
                              "re-centering by default), side by side, with the accuracy "
@@ -49,7 +52,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_comparison(comparison))
         return 0
-    result = evaluate(model, args.data)
+    printer = None
+    if args.print_decisions and not args.json:
+        from bci.outputs import DecisionPrinter
+
+        def printer(path: str) -> DecisionPrinter:
+            return DecisionPrinter(title=f"'{path}'")
+    result = evaluate(model, args.data, printer=printer)
     if args.json:
         print_json(result)
         return 0

@@ -23,6 +23,11 @@ log = logging.getLogger("bci")
 #: itself reads no markers (a sliding config on a replay that publishes them).
 MARKERS_LOOKUP = 0.5
 
+#: Seconds ``--print`` waits for ``<stream>-markers`` when the pipeline reads no markers:
+#: they give the printed decisions trial numbers (and file times on a replay). Resolving
+#: and connecting take 0.7-0.9 s on a loaded machine.
+PRINT_MARKERS_LOOKUP = 2.0
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the flags of ``bci live``."""
@@ -114,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         setup = open_live(spec, args.stream, markers=args.markers,
                           out_stream=args.out_stream or "", timeout=args.timeout,
-                          sinks=sinks)
+                          sinks=sinks,
+                          # Printed decisions get trial numbers and file times from
+                          # the markers, even where the pipeline reads none.
+                          look_for_markers=PRINT_MARKERS_LOOKUP if args.print_decisions
+                          else 0.0)
     except BaseException:
         for sink in sinks:
             sink.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +12,22 @@ from bci.learn.labels import check_evaluation_labels
 from bci.learn.segments import labelled_segments, segment_label
 from bci.pipeline.model import Model
 from bci.pipeline.spec import build_pipeline
+from bci.pipeline.step import Sink
 from bci.replay.source import ReplaySource
 from bci.runtime.offline import run_offline
 from bci.runtime.stages import gesture_rest, pipeline_stages
+from bci.stream.file_clock import FileClock
 
 
-def evaluate_source(model: Model, source: ReplaySource, name: str | None = None) -> dict:
+def evaluate_source(model: Model, source: ReplaySource, name: str | None = None, *,
+                    sinks: Sequence[Sink] = ()) -> dict:
     """Decisions and scores of ``model`` over one recording on the virtual clock.
 
     ``name`` names the recording's file in error messages (default: its stream name).
+    Each decision's ``time`` is seconds into the file (the LSL time of the window's last
+    sample on a replay started at 0), and ``trial`` the number of the file's marker it
+    belongs to (as ``bci live --print`` numbers them; None before the first marker).
+    ``sinks`` get the steps too (``bci evaluate --print``).
     """
     pipeline = build_pipeline(model, sfreq=source.sfreq, ch_names=source.ch_names,
                               ch_types=source.ch_types, stream_name=name or source.name,
@@ -30,17 +37,19 @@ def evaluate_source(model: Model, source: ReplaySource, name: str | None = None)
                             marker_locked=model.config.mode == "markers", name=name)
     stages = pipeline_stages(pipeline)
     started = time.perf_counter()
-    decisions = run_offline(pipeline, source, stages=stages)
+    decisions = run_offline(pipeline, source, stages=stages, sinks=sinks)
     elapsed = time.perf_counter() - started
     config = model.config
     segments = labelled_segments(source, config.events) if config.mode == "sliding" else []
+    clock = FileClock.of_file(source.markers, source.offset)
     rows = []
     for d in decisions:
         true = d.true_label
         if true is None and segments:
             length = int(round(config.window * source.sfreq))
             true = segment_label(d.stop_index - length, d.stop_index, segments)
-        row = {"time": d.window_end, "predicted": d.label, "true": true,
+        trial = clock.trial(d.event_time if d.event_time is not None else d.window_end)
+        row = {"time": d.window_end, "trial": trial, "predicted": d.label, "true": true,
                "scores": [float(s) for s in d.scores]}
         if d.gesture is not None:
             row["gesture"] = d.gesture
@@ -85,8 +94,13 @@ def score(rows: list[dict], classes: list[str]) -> dict:
     return out
 
 
-def evaluate(model: Model, paths: Sequence[str | Path]) -> dict:
-    """Evaluate on every file; per-file and pooled scores, speed relative to real time."""
+def evaluate(model: Model, paths: Sequence[str | Path], *,
+             printer: Callable[[str], Sink] | None = None) -> dict:
+    """Evaluate on every file; per-file and pooled scores, speed relative to real time.
+
+    ``printer(path)``, if given, makes a sink that gets each file's steps (``bci
+    evaluate --print`` prints every decision as it is made).
+    """
     if model.config.targets is not None:  # regression: R² per target and overall
         from bci.learn.regression import evaluate_regression
 
@@ -96,7 +110,9 @@ def evaluate(model: Model, paths: Sequence[str | Path]) -> dict:
     files, rows = [], []
     signal_seconds = elapsed = 0.0
     for path in paths:
-        result = evaluate_source(model, sources_from_file(path)[0], name=Path(path).name)
+        sinks = [printer(str(path))] if printer is not None else []
+        result = evaluate_source(model, sources_from_file(path)[0], name=Path(path).name,
+                                 sinks=sinks)
         result["scores"] = score(result["decisions"], model.classes)
         files.append(result)
         rows.extend(result["decisions"])

@@ -42,6 +42,7 @@ from bci.record.xdf_writer import (
 )
 from bci.stream.discovery import describe_source, query_clauses, rank_candidates, resolve_stream
 from bci.stream.events import InletEvent
+from bci.stream.file_clock import CUE_PREFIX
 from bci.worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,10 @@ logger = logging.getLogger(__name__)
 #: Seconds between drains of the inlets; each drain ends with one write of whole chunks,
 #: so this bounds what a killed recorder loses (with the time a sample spends in flight).
 DRAIN_INTERVAL = 0.2
+
+#: Label prefix of a replay's companion markers, as the raw bytes a string stream sends.
+_CUE = CUE_PREFIX.encode()
+
 #: Seconds between clock-offset measurements written to the file (LabRecorder: 5).
 CLOCK_INTERVAL = 5.0
 #: Seconds between Boundary chunks, where a reader can resynchronise in a damaged file.
@@ -215,7 +220,14 @@ class _Track:
                 self.inlet = None
                 break
             n = len(stamps)
-            if n:
+            if n and self.is_string:
+                # A replay's companion markers (bci.stream.file_clock) only number the
+                # file's markers for live receivers; a recording of the replay keeps
+                # the markers as the file had them.
+                keep = np.array([not bytes(v[0]).startswith(_CUE) for v in values])
+                if not keep.all():
+                    values, stamps = values[keep], np.asarray(stamps)[keep]
+            if len(stamps):
                 pieces.append(values if self.is_string else values.copy())
                 stamp_pieces.append(np.asarray(stamps, dtype=np.float64))
             if n < MAX_PULL:

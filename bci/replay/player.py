@@ -14,6 +14,7 @@ from bci.replay.schedule import MarkerItem, SignalItem, schedule
 from bci.replay.source import ReplaySource
 from bci.replay.virtual import WIRE_DTYPES, describe
 from bci.stream.description import StreamDescription
+from bci.stream.file_clock import cue_label
 from bci.stream.outlet import Outlet
 from bci.stream.units import to_wire, wire_scales
 from bci.worker import Worker
@@ -169,6 +170,11 @@ class Player(Worker):
                 self.open_outlets()
                 self.n_restarts += 1
             if isinstance(item, MarkerItem):
+                if item.number is not None:
+                    # Its companion first, stamped alike: receivers learn the marker's
+                    # number and time in the file (bci.stream.file_clock).
+                    self._marker_outlet.push_marker(cue_label(item.number, item.file_time),
+                                                    item.due)
                 self._marker_outlet.push_marker(item.label, item.due)
                 self.n_markers += 1
                 continue

@@ -40,10 +40,17 @@ class SignalItem:
 
 @dataclass(frozen=True)
 class MarkerItem:
-    """A marker ``label`` due (and stamped) at ``due``."""
+    """A marker ``label`` due (and stamped) at ``due``.
+
+    A marker of the file also says where it sits there: ``number`` counts the file's
+    markers from 1 (on across loops), ``file_time`` is seconds from the first sample of
+    the earliest stream (on across loops too). A :data:`LOOP_MARKER` has neither.
+    """
 
     due: float
     label: str
+    number: int | None = None
+    file_time: float | None = None
 
 
 def default_chunk(sfreq: float) -> int:
@@ -95,8 +102,10 @@ def schedule(sources: list[ReplaySource], *, chunk: int | None = None, speed: fl
     def push_markers(lap: int) -> None:
         primary = sources[0]
         lap_start = lap * primary.n_times / primary.sfreq
-        for onset, label in primary.markers:
-            push(t0 + (primary.offset + lap_start + onset) / speed, 0, label)
+        first = lap * len(primary.markers) + 1
+        for number, (onset, label) in enumerate(primary.markers, start=first):
+            file_time = primary.offset + lap_start + onset
+            push(t0 + file_time / speed, 0, (label, number, file_time))
 
     for index, source in enumerate(sources):
         if source.n_times:
@@ -107,7 +116,11 @@ def schedule(sources: list[ReplaySource], *, chunk: int | None = None, speed: fl
     while heap:
         due, kind, _, payload = heapq.heappop(heap)
         if kind == 0:
-            yield MarkerItem(due=due, label=payload)
+            if isinstance(payload, tuple):
+                label, number, file_time = payload
+                yield MarkerItem(due=due, label=label, number=number, file_time=file_time)
+            else:
+                yield MarkerItem(due=due, label=payload)
             continue
         index, sample = payload
         source = sources[index]

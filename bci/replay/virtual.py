@@ -69,7 +69,8 @@ def iter_virtual(sources: list[ReplaySource], *, chunk: int | None = None, speed
               for s in sources]
     for item in schedule(sources, chunk=chunk, speed=speed, t0=t0, loop=loop):
         if isinstance(item, MarkerItem):
-            yield VirtualMarker(Marker(item.label, item.due), item.due)
+            yield VirtualMarker(Marker(item.label, item.due, number=item.number,
+                                       file_time=item.file_time), item.due)
             continue
         source = sources[item.source]
         wire = to_wire(source.data[:, item.start:item.stop], scales[item.source], dtype)

@@ -7,6 +7,7 @@ sinks.
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ from bci.runtime.source import LiveSource
 from bci.runtime.stages import gesture_rest, pipeline_stages
 from bci.stream.description import StreamDescription
 from bci.stream.inlet import Inlet, MarkerInlet
+
+log = logging.getLogger("bci")
 
 
 @dataclass
@@ -84,11 +87,14 @@ def default_output_name(stream: str, kind: str) -> str:
 
 
 def open_source(stream: str, *, markers: str | None = None, want_markers: bool = False,
-                timeout: float = 30.0) -> LiveSource:
+                timeout: float = 30.0, look_for_markers: float = 0.0) -> LiveSource:
     """Resolve and open the signal stream (and its marker stream) as a live source.
 
     Marker-locked pipelines read markers from ``markers`` (default ``<stream>-markers``,
-    the name ``bci replay`` uses).
+    the name ``bci replay`` uses). Other pipelines read them only when
+    ``look_for_markers`` > 0 and ``<stream>-markers`` appears within that many seconds
+    (the decisions printed by ``bci live --print`` then get trial numbers and, on a
+    replay, file times); the pipeline itself ignores them.
 
     Raises
     ------
@@ -109,6 +115,14 @@ def open_source(stream: str, *, markers: str | None = None, want_markers: bool =
         marker_inlet = None
         if want_markers or markers is not None:
             marker_inlet = MarkerInlet(markers or f"{stream}-markers", timeout=timeout).open()
+        elif look_for_markers > 0:
+            try:
+                marker_inlet = MarkerInlet(f"{stream}-markers",
+                                           timeout=look_for_markers).open()
+            except StreamError:
+                marker_inlet = None  # no marker stream beside it: nothing to number
+                log.info("no marker stream '%s-markers' beside the signal: printed "
+                         "decisions get no trial numbers or file times", stream)
     except BaseException:
         inlet.close()
         raise
@@ -118,17 +132,18 @@ def open_source(stream: str, *, markers: str | None = None, want_markers: bool =
 def open_live(spec: Spec, stream: str, *, markers: str | None = None,
               out_stream: str | None = "", timeout: float = 30.0,
               sinks: Sequence[Sink] = (), source_id: str | None = None,
-              make_sinks: Callable[[Pipeline], Sequence[Sink]] | None = None) -> LiveSetup:
+              make_sinks: Callable[[Pipeline], Sequence[Sink]] | None = None,
+              look_for_markers: float = 0.0) -> LiveSetup:
     """The decoding session of ``bci live``, unstarted.
 
     Sinks, in order: the decision stream ``out_stream`` (default ``<stream>-decisions``,
     with a source id stable for the input) and its ``<out>-status`` stream (none when
     ``out_stream`` is None), then ``sinks``, then what ``make_sinks(pipeline)`` returns
-    (sinks that need the built pipeline).
+    (sinks that need the built pipeline). ``look_for_markers``: see :func:`open_source`.
     """
     config = config_of(spec)
     source = open_source(stream, markers=markers, want_markers=config.mode == "markers",
-                         timeout=timeout)
+                         timeout=timeout, look_for_markers=look_for_markers)
     built: list[Sink] = []
     try:
         d = source.description

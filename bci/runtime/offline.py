@@ -29,16 +29,18 @@ def run_virtual(pipeline: Pipeline, source: ReplaySource, *, stages: Sequence[St
 
 
 def run_offline(pipeline: Pipeline, source: ReplaySource, *, chunk: int | None = None,
-                stages: Sequence[Stage] | None = None) -> list[Decision]:
+                stages: Sequence[Stage] | None = None, sinks: Sequence[Sink] = ()
+                ) -> list[Decision]:
     """Every decision ``pipeline`` makes over ``source``, in order.
 
     ``stages`` defaults to those the config asks for
-    (:func:`~bci.runtime.stages.pipeline_stages`), as ``bci live`` builds them.
+    (:func:`~bci.runtime.stages.pipeline_stages`), as ``bci live`` builds them; ``sinks``
+    get the steps too (e.g. a :class:`~bci.outputs.DecisionPrinter`).
     """
     from bci.runtime.stages import pipeline_stages
 
     collector = Collector(events=False)
-    run_virtual(pipeline, source, chunk=chunk, sinks=[collector],
+    run_virtual(pipeline, source, chunk=chunk, sinks=[collector, *sinks],
                 stages=pipeline_stages(pipeline) if stages is None else stages)
     return collector.decisions
 

@@ -3,6 +3,7 @@ clock. Both hand the session the same :class:`Input` items, so one loop serves b
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from bci.stream.chunk import Chunk, Marker
 from bci.stream.description import StreamDescription
 from bci.stream.gaps import Gap
 from bci.stream.inlet import Inlet, MarkerInlet
+
+log = logging.getLogger("bci")
 
 #: Seconds of signal per chunk in offline runs (evaluation, training).
 OFFLINE_CHUNK_SECONDS = 0.5
@@ -60,6 +63,7 @@ class LiveSource:
         self.inlet = inlet
         self.marker_inlet = marker_inlet
         self.ended = False
+        self._told_file_time = False
 
     @property
     def description(self) -> StreamDescription:
@@ -75,10 +79,24 @@ class LiveSource:
         """What arrived within ``timeout`` seconds; None when nothing did."""
         chunk = self.inlet.pull(timeout=timeout)
         markers = tuple(self.marker_inlet.pull(0.0)) if self.marker_inlet is not None else ()
+        if not self._told_file_time:
+            self._tell_file_time(markers)
         events = self._source_events()
         if chunk is None and not markers and not events:
             return None
         return Input(chunk, markers, tuple(self.inlet.take_gaps()), events)
+
+    def _tell_file_time(self, markers: tuple[Marker, ...]) -> None:
+        # A replay numbers its markers: the first one says which of the file's markers
+        # passed before this session connected (no marker-locked decision for those).
+        first = next((m for m in markers if m.number is not None), None)
+        if first is None:
+            return
+        self._told_file_time = True
+        log.info("marker %d of the replayed file ('%s', file time %.3f s) is the first "
+                 "this session received, at stream time %.3f: %d marker(s) passed before "
+                 "it connected", first.number, first.label, first.file_time, first.time,
+                 first.number - 1)
 
     def _source_events(self) -> tuple[StatusEvent, ...]:
         # What happened to the sources (replaced, refused, clock jumps) since last time.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,7 +39,15 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Marker:
-    """One event from a marker stream: a label at an LSL time."""
+    """One event from a marker stream: a label at an LSL time.
+
+    A replay (``bci replay``, or a recording on the virtual clock) also says where the
+    marker sits in its file: ``number`` counts the file's markers from 1 (across loops),
+    ``file_time`` is seconds from the file's first sample. Both are None for a marker
+    from a headset or a presentation program, and neither takes part in equality.
+    """
 
     label: str
     time: float
+    number: int | None = field(default=None, compare=False)
+    file_time: float | None = field(default=None, compare=False)

@@ -21,6 +21,7 @@ from bci.stream.discovery import (
     resolve_candidates,
 )
 from bci.stream.events import InletEvent
+from bci.stream.file_clock import TOLERANCE, parse_cue
 from bci.stream.gaps import Gap, GapDetector
 from bci.stream.ring import RingBuffer
 from bci.stream.units import from_wire, wire_scales
@@ -595,6 +596,9 @@ class MarkerInlet(_Connection):
         _check_seconds("timeout", timeout)
         super().__init__({"name": name, "source_id": source_id}, info, timeout, recover,
                          360)
+        # A replay's companion marker (bci.stream.file_clock) waiting for its marker,
+        # which may come in the next pull: (stamp, number, file_time).
+        self._cue: tuple[float, int, float] | None = None
 
     def open(self) -> MarkerInlet:
         """Resolve and connect."""
@@ -632,8 +636,19 @@ class MarkerInlet(_Connection):
             self._check_ambiguity(self.last_receipt)
         else:
             self._check_replaced()
-        return [Marker(label=str(value[0] if isinstance(value, list | tuple) else value),
-                       time=float(stamp)) for value, stamp in zip(values, stamps, strict=True)]
+        markers = []
+        for value, stamp in zip(values, stamps, strict=True):
+            label = str(value[0] if isinstance(value, list | tuple) else value)
+            cue = parse_cue(label)
+            if cue is not None:  # a replay's companion: it numbers the marker that follows
+                self._cue = (float(stamp), *cue)
+                continue
+            number = file_time = None
+            if self._cue is not None and abs(self._cue[0] - float(stamp)) <= TOLERANCE:
+                _, number, file_time = self._cue
+            self._cue = None
+            markers.append(Marker(label, float(stamp), number=number, file_time=file_time))
+        return markers
 
     def __enter__(self) -> MarkerInlet:
         return self.open()
