@@ -1,0 +1,137 @@
+"""2-D cursor control on a live stream: the task and the cursor as stages of the one loop.
+
+Open loop (a recording replayed over real LSL): the recording's kinematics do not follow
+the live targets, so success is not the property; these are: the live cursor moves by
+exactly the integrated decoded velocity, equal bit for bit to an offline run of the same
+model over the same file; the task's state and events are published over LSL and equal
+the stage's; the metrics are reported.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from bci.cursor import GridTask
+from bci.datasets.cursor import simulate_cursor
+from bci.errors import StreamError
+from bci.learn.training import train
+from bci.pipeline.config import parse_config
+from bci.pipeline.model import load_model, save_model
+from bci.replay.source import ReplaySource
+
+KALMAN_TOML = """
+[signal]
+picks = "seeg"
+[targets]
+channels = ["cursor_vx", "cursor_vy"]
+[online]
+mode = "sliding"
+window = 0.02
+step = 0.02
+[decoder]
+kind = "kalman"
+"""
+
+
+@pytest.fixture(scope="module")
+def kalman_path(tmp_path_factory):
+    from bci.datasets import write_simulation
+
+    folder = tmp_path_factory.mktemp("cursor-live")
+    train_path = write_simulation(folder / "train_raw.fif", "cursor", duration=90, seed=1)
+    model, _, _ = train(parse_config(KALMAN_TOML), [train_path], n_folds=1)
+    return save_model(model, folder / "kalman.bci")
+
+
+def _integrate(velocities: np.ndarray, dt: float, gain: float) -> np.ndarray:
+    """The cursor a correct stage gives: each velocity added in order, clipped to the
+    workspace at every step."""
+    position = np.zeros(2)
+    out = []
+    for v in velocities:
+        position = np.clip(position + gain * dt * v, -1.0, 1.0)
+        out.append(position)
+    return np.array(out)
+
+
+def test_live_2d_cursor_equals_offline_and_publishes_state_and_events(kalman_path,
+                                                                       source_id):
+    from bci.cursor.live import run_cursor_offline, run_live_cursor
+    from bci.cursor.streams import STATE_CHANNELS, event_label
+    from bci.learn.regression import decode_source
+    from bci.replay import Player
+    from bci.stream import Inlet, MarkerInlet
+
+    model = load_model(kalman_path)
+    name = f"cur-{source_id[:10]}"
+    source = ReplaySource.from_raw(simulate_cursor(duration=8, seed=11), name)
+    gain = 2.0
+    offline = run_cursor_offline(model, source, GridTask(6, seed=3), gain=gain)
+    decoded, _, _ = decode_source(model, source)  # the decoder alone, window by window
+    n = source.n_times // 20
+    assert len(offline.updates) == n
+    velocities = np.array([u.velocity for u in offline.updates])
+    assert np.array_equal(velocities, decoded)
+    positions = np.array([u.position for u in offline.updates])
+    assert np.array_equal(positions, _integrate(decoded, 0.02, gain))
+
+    player = Player([source], speed=4.0, chunk=20, lead=0.5, source_id=source_id)
+    player.open_outlets()
+    result: dict = {}
+
+    def live() -> None:
+        try:
+            result["run"] = run_live_cursor(model, name, GridTask(6, seed=3), gain=gain,
+                                            timeout=10, idle=1.5)
+        except BaseException as err:  # surfaced below
+            result["error"] = err
+
+    thread = threading.Thread(target=live)
+    thread.start()
+    state = events = None
+    try:
+        # the session subscribes first; then the test follows the task's own streams
+        assert player.wait_for_consumers(20)
+        state = Inlet(f"{name}-cursor", timeout=10, ring_seconds=0.0, recover=False).open()
+        events = MarkerInlet(f"{name}-cursor-events", timeout=10).open()
+        player.start()
+        received, labels = [], []
+        deadline = time.monotonic() + 30
+        # until the task withdraws its streams (it ends 1.5 s after the replay's end,
+        # long after its last sample arrived here)
+        while time.monotonic() < deadline:
+            try:
+                chunk = state.pull(0.1)
+                labels.extend(m.label for m in events.pull())
+            except StreamError:
+                break
+            if chunk is not None and chunk.data.shape[1]:
+                received.append(chunk.data)
+        thread.join(timeout=10)
+    finally:
+        player.stop()
+        for inlet in (state, events):
+            if inlet is not None:
+                inlet.close()
+    assert "error" not in result, result.get("error")
+    metrics, stage = result["run"]
+    assert metrics["skipped_windows"] == 0
+    live_positions = np.array([u.position for u in stage.updates])
+    assert np.array_equal(live_positions, positions)  # bit for bit
+    assert [u.events for u in stage.updates] == [u.events for u in offline.updates]
+    for key in ("success_rate", "bps", "time_to_target_s", "path_efficiency", "correct",
+                "incorrect", "timeouts"):
+        assert metrics[key] == offline.metrics()[key], key
+    assert metrics["latency_ms"] > 0 and metrics["latency_p99_ms"] >= metrics["latency_ms"]
+    assert metrics["n_decisions"] == n
+    # the published state is the stage's, decision by decision
+    published = np.concatenate(received, axis=1)
+    assert published.shape == (len(STATE_CHANNELS), n)
+    assert np.array_equal(published[:2].T, live_positions)
+    assert np.array_equal(published[2:4].T, [u.target_xy for u in stage.updates])
+    assert labels == [event_label(e) for e in stage.events]
+    assert labels[0].startswith("target ")
