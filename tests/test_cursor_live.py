@@ -135,3 +135,46 @@ def test_live_2d_cursor_equals_offline_and_publishes_state_and_events(kalman_pat
     assert np.array_equal(published[2:4].T, [u.target_xy for u in stage.updates])
     assert labels == [event_label(e) for e in stage.events]
     assert labels[0].startswith("target ")
+
+
+def test_bci_cursor_on_a_stream_shows_the_task_window_and_reports_json(
+        kalman_path, source_id, tmp_path, capsys, qapp):
+    """The command: the task window (offscreen) shows the live cursor; --json has the
+    simulated run's keys, with latency_ms measured from a decision's newest sample to
+    the repaint that shows it."""
+    import argparse
+    import json
+
+    from PySide6.QtGui import QImage
+
+    from bci.cli.cursor import add_arguments, run
+    from bci.replay import Player
+
+    name = f"cli-{source_id[:10]}"
+    source = ReplaySource.from_raw(simulate_cursor(duration=6, seed=12), name)
+    player = Player([source], speed=2.0, chunk=20, lead=0.5, source_id=source_id)
+    player.open_outlets()
+    starter = threading.Thread(target=lambda: player.wait_for_consumers(30)
+                               and player.start())
+    starter.start()
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    shot = tmp_path / "live.png"
+    try:
+        code = run(parser.parse_args([str(kalman_path), "--stream", name, "--task", "grid",
+                                      "--grid", "8", "--json", "--timeout", "20",
+                                      "--screenshot", str(shot)]))
+    finally:
+        starter.join(timeout=30)
+        player.stop()
+    assert code == 0
+    metrics = json.loads(capsys.readouterr().out)
+    for key in ("success_rate", "bps", "time_to_target_s", "path_efficiency",
+                "latency_ms"):
+        assert key in metrics
+    assert metrics["n_decisions"] == source.n_times // 20
+    assert metrics["latency_to"] == "screen" and metrics["frames"] > 0
+    assert metrics["latency_ms"] == metrics["screen_latency_ms"] > 0
+    assert 45 <= metrics["decisions_per_second"] <= 55  # 50 Hz decisions in stream time
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() > 100

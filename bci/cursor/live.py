@@ -109,9 +109,12 @@ class LiveCursor:
         moved, LSL time), ``latency_p99_ms``, ``decisions_per_second`` (wall clock),
         ``n_decisions`` and ``clicks``."""
         metrics = self.stage.metrics()
-        n = len(self.stage.updates)
-        wall = time.monotonic() - self.started if self.started else 0.0
-        metrics.update(n_decisions=n, decisions_per_second=n / wall if wall > 0 else None,
+        updates = self.stage.updates
+        n = len(updates)
+        # decisions over the stream time they span (a replay --speed X: X times faster)
+        span = updates[-1].window_end - updates[0].window_end if n > 1 else 0.0
+        metrics.update(n_decisions=n, decisions_per_second=(n - 1) / span if span > 0
+                       else None,
                        skipped_windows=int(self.session.stats.counters.get(
                            "skipped_windows", 0)))
         return metrics
