@@ -178,3 +178,40 @@ def test_bci_cursor_on_a_stream_shows_the_task_window_and_reports_json(
     assert 45 <= metrics["decisions_per_second"] <= 55  # 50 Hz decisions in stream time
     image = QImage(str(shot))
     assert not image.isNull() and image.width() > 100
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("subject", ["subject01", "subject36"])
+def test_emg_wristband_points_and_a_stable_fist_clicks(shared_recordings, subject):
+    """UCI MYO, trained on series 1, run over series 2 as the cursor task: the gesture
+    probabilities move the cursor, and a click happens when, and only when, the stable
+    fist starts (docs/configs/emg-cursor.toml: [cursor] click = "fist")."""
+    from bci.cursor.live import run_cursor_offline
+    from bci.cursor.proportional import gesture_velocity
+    from bci.learn.training import train_sources
+    from bci.outputs import Collector
+    from bci.pipeline.config import load_config
+    from bci.replay.files import sources_from_file
+
+    folder = shared_recordings / "uci-emg-gestures" / subject
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    series1, series2 = sorted(folder.glob("*.txt.gz"))
+    config = load_config("docs/configs/emg-cursor.toml")
+    model, _, _ = train_sources(config, [sources_from_file(series1)[0]], n_folds=1)
+    source = sources_from_file(series2)[0]
+    collector = Collector(events=False)
+    stage = run_cursor_offline(model, source, GridTask(8, selection="click", seed=1),
+                               chunk=5, sinks=[collector])
+    decisions = collector.decisions
+    assert len(stage.updates) == len(decisions) > 0
+    onsets = [d.stop_index / source.sfreq for d in decisions
+              if any(e.kind == "onset" and e.gesture == "fist" for e in d.events)]
+    clicked = [u.time for u in stage.updates if u.click]
+    assert onsets and clicked == onsets  # at each fist onset, and nowhere else
+    m = stage.metrics()
+    assert m["clicks"] == len(onsets) == m["correct"] + m["incorrect"]  # every click selects
+    # the cursor moves by the probabilities times the gestures' directions
+    scores = np.array([d.scores for d in decisions])
+    expected = _integrate(gesture_velocity(scores, model.classes), 0.025, 1.0)
+    assert np.allclose([u.position for u in stage.updates], expected, atol=1e-12)

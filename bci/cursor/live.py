@@ -217,7 +217,8 @@ def run_live_cursor(model: Model, stream: str, task: CenterOutTask | GridTask, *
 
 
 def run_cursor_offline(model: Model, source, task: CenterOutTask | GridTask, *,
-                       gain: float = 1.0, chunk: int | None = None) -> CursorTaskStage:
+                       gain: float = 1.0, chunk: int | None = None,
+                       sinks: Sequence[Sink] = ()) -> CursorTaskStage:
     """The task over a recording (a :class:`~bci.replay.source.ReplaySource`) on the
     virtual clock: the same pipeline, stages and cursor stage a live run on its replay
     has, so the cursor moves the same way."""
@@ -230,7 +231,7 @@ def run_cursor_offline(model: Model, source, task: CenterOutTask | GridTask, *,
     task.reset()
     stage.start()
     run_virtual(pipeline, source, stages=[*pipeline_stages(pipeline), stage], chunk=chunk,
-                markers=False)
+                markers=False, sinks=sinks)
     return stage
 
 
