@@ -215,3 +215,32 @@ def test_emg_wristband_points_and_a_stable_fist_clicks(shared_recordings, subjec
     scores = np.array([d.scores for d in decisions])
     expected = _integrate(gesture_velocity(scores, model.classes), 0.025, 1.0)
     assert np.allclose([u.position for u in stage.updates], expected, atol=1e-12)
+
+
+def test_closed_loop_over_lsl_with_a_simulated_user_succeeds_on_the_grid(kalman_path,
+                                                                          source_id):
+    """The loop closed across real LSL both ways: the simulated array (an outlet) fires
+    for the velocity its user intends from the cursor the task publishes on
+    ``N-cursor``; the live task decodes it. Success >= 90 % on the 35 x 35 grid."""
+    from bci.cursor.live import run_live_cursor
+    from bci.cursor.user import SimulatedUser
+    from bci.cursor.user_stream import SimulatedUserOutlet
+    from bci.datasets.cursor import NeuralPopulation
+
+    model = load_model(kalman_path)
+    name = f"user-{source_id[:10]}"
+    user = SimulatedUser(NeuralPopulation.draw(len(model.ch_names), 0), model.sfreq,
+                         seed=4)
+    outlet = SimulatedUserOutlet(user, name, list(model.ch_names), step=20, speed=2.0,
+                                 timeout=20, source_id=source_id)
+    outlet.start()
+    try:
+        metrics, _ = run_live_cursor(model, name, GridTask(35, seed=4), duration=25,
+                                     timeout=20)
+    finally:
+        outlet.close()
+    assert outlet.n_states > 0  # the user saw the cursor
+    finished = metrics["correct"] + metrics["incorrect"] + metrics["timeouts"]
+    assert finished >= 10, metrics
+    assert metrics["success_rate"] >= 0.9, metrics
+    assert metrics["bps"] > 0

@@ -47,7 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds of task (default 60 with --simulate-user; on a "
                              "stream, until it stops)")
     parser.add_argument("--simulate-user", action="store_true",
-                        help="close the loop with a simulated user and array")
+                        help="close the loop with a simulated user and array (with "
+                             "--stream N: the array is LSL stream N, and the loop "
+                             "closes over LSL)")
     parser.add_argument("--dwell", type=float, default=None,
                         help="seconds on a target that select it (0.5 centre-out, 0.6 grid)")
     parser.add_argument("--gain", type=float, default=1.0, help="cursor speed gain")
@@ -113,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the task; print (or ``--json``) its metrics; 0 on success."""
     if not args.simulate_user:
         return _run_stream(args)
+    if args.stream is not None:
+        return _run_simulated_stream(args)
     duration = 60.0 if args.duration is None else args.duration
     if not duration > 0:
         raise ConfigError(f"--duration must be positive seconds, got {duration}")
@@ -192,6 +196,32 @@ def _run_stream(args: argparse.Namespace) -> int:
           f"{metrics['hit_rate']:.1%}, time to hit {'-' if ttt is None else f'{ttt:.2f} s'}"
           f", {metrics['bps']:.3f} bits/s")
     return 0
+
+
+def _run_simulated_stream(args: argparse.Namespace) -> int:
+    """``--simulate-user --stream N``: the live task on stream N, which a simulated
+    user's array pushes over LSL while reading the task's ``N-cursor``
+    (:class:`bci.cursor.user_stream.SimulatedUserOutlet`): the loop closes across LSL."""
+    from bci.cursor.user import SimulatedUser
+    from bci.cursor.user_stream import SimulatedUserOutlet
+    from bci.datasets.cursor import NeuralPopulation
+
+    if args.duration is None:
+        args.duration = 60.0
+    model = _model(args.spec, args.seed)
+    if model.config.targets is None or "channels" not in model.config.targets:
+        raise ConfigError(f"{args.spec}: --simulate-user needs a model trained on the "
+                          "simulated array's kinematics ([targets].channels)")
+    user = SimulatedUser(NeuralPopulation.draw(len(model.ch_names), 0), model.sfreq,
+                         seed=args.seed)
+    step = max(int(round(model.config.step * model.sfreq)), 1)
+    outlet = SimulatedUserOutlet(user, args.stream, list(model.ch_names), step=step,
+                                 timeout=args.timeout)
+    outlet.start()
+    try:
+        return _run_stream_2d(args, model)
+    finally:
+        outlet.close()
 
 
 def _run_stream_2d(args: argparse.Namespace, model) -> int:
