@@ -244,3 +244,19 @@ def test_closed_loop_over_lsl_with_a_simulated_user_succeeds_on_the_grid(kalman_
     assert finished >= 10, metrics
     assert metrics["success_rate"] >= 0.9, metrics
     assert metrics["bps"] > 0
+
+
+def test_cursor_click_config_errors_are_one_line():
+    from bci.errors import ConfigError
+
+    base = open("docs/configs/emg-cursor.toml").read()
+    cases = [(base.replace('click = "fist"', 'click = "wave"'), "must name one of"),
+             (base.replace('click = "fist"', 'click = "rest"'), "rest class"),
+             (base.replace('click = "fist"', 'click = "fist"\nspeed = 2'), "unknown key"),
+             (base[:base.index("\n[postprocess]")] + base[base.index("\n[cursor]"):],
+              r"add a \[postprocess\]")]
+    for text, match in cases:
+        with pytest.raises(ConfigError, match=match) as err:
+            parse_config(text)
+        assert "\n" not in str(err.value)
+    assert parse_config(base).cursor == {"click": "fist"}
