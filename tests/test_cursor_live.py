@@ -175,7 +175,8 @@ def test_bci_cursor_on_a_stream_shows_the_task_window_and_reports_json(
     assert metrics["n_decisions"] == source.n_times // 20
     assert metrics["latency_to"] == "screen" and metrics["frames"] > 0
     assert metrics["latency_ms"] == metrics["screen_latency_ms"] > 0
-    assert 45 <= metrics["decisions_per_second"] <= 55  # 50 Hz decisions in stream time
+    # 50 Hz decisions, on a replay whose time runs twice as fast: 100 per LSL second
+    assert 95 <= metrics["decisions_per_second"] <= 105
     image = QImage(str(shot))
     assert not image.isNull() and image.width() > 100
 
