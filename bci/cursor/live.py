@@ -34,6 +34,8 @@ from bci.errors import BciError, ConfigError
 from bci.pipeline.model import Model
 from bci.pipeline.pipeline import Pipeline
 from bci.pipeline.step import Sink
+from bci.runtime.live import LiveSetup
+from bci.runtime.session import Session
 
 
 def cursor_stage(model: Model, pipeline: Pipeline, task: CenterOutTask | GridTask, *,
@@ -78,12 +80,12 @@ def cursor_stage(model: Model, pipeline: Pipeline, task: CenterOutTask | GridTas
 class LiveCursor:
     """A live cursor session, unstarted, and its stage; :meth:`close` releases it."""
 
-    setup: object  # bci.runtime.LiveSetup
+    setup: LiveSetup
     stage: CursorTaskStage
     started: float = 0.0
 
     @property
-    def session(self):
+    def session(self) -> Session:
         """The session (``start``, ``stop``, ``is_running``)."""
         return self.setup.session
 
