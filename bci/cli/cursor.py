@@ -6,8 +6,12 @@ CONFIG (not yet a model) is first trained on a calibration block of that same ar
 (centre-out reaches, ``bci simulate --paradigm cursor``), as a participant's session
 starts with one. Prints the metrics (``--json``: one object with ``success_rate``,
 ``bps``, ``time_to_target_s``, ``path_efficiency``, ``latency_ms`` and the counts).
-Without ``--simulate-user``, a model trained on ``[targets].classes`` runs the 1-D
-motor-imagery cursor on ``--stream N`` and its ``N-markers`` (:mod:`bci.cursor.live`).
+Without ``--simulate-user`` the task runs on the live ``--stream N``
+(:mod:`bci.cursor.live`): a model trained on ``[targets].classes`` scores the 1-D
+motor-imagery cursor over the cued trials of ``N-markers``; a regression model with two
+targets, or an EMG gesture model, drives the 2-D task in the subject-facing window
+(``bci_apps.cursor_window``, loaded by name; ``--no-window`` runs headless), publishing
+``N-cursor`` and ``N-cursor-events``.
 """
 
 from __future__ import annotations
@@ -50,7 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds of task (default 60 with --simulate-user; on a "
                              "stream, until it stops)")
     parser.add_argument("--simulate-user", action="store_true",
-                        help="close the loop with a simulated user and array")
+                        help="close the loop with a simulated user and array (with "
+                             "--stream N: the array is LSL stream N, and the loop "
+                             "closes over LSL)")
     parser.add_argument("--dwell", type=float, default=None,
                         help="seconds on a target that select it (0.5 centre-out, 0.6 grid)")
     parser.add_argument("--gain", type=float, default=1.0, help="cursor speed gain")
@@ -60,6 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="save the task window as it ends")
     parser.add_argument("--output", choices=("pointer",), default=None,
                         help="also move the desktop pointer (needs pynput)")
+    parser.add_argument("--no-window", action="store_true",
+                        help="live 2-D task: run headless (no task window)")
+    parser.add_argument("--fullscreen", action="store_true",
+                        help="live 2-D task: the task window fills the screen")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds to wait for --stream (30)")
 
 
 def check_grid(grid: int) -> int:
@@ -97,19 +109,25 @@ def _model(spec: str, seed: int):
     return model
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the task; print (or ``--json``) its metrics; 0 on success."""
+def _task(args: argparse.Namespace, selection: str = "dwell"):
     from bci.cursor.task import CenterOutTask, GridTask
 
+    if args.task == "grid":
+        return GridTask(check_grid(args.grid), dwell=args.dwell or 0.6, seed=args.seed,
+                        selection=selection)
+    return CenterOutTask(dwell=args.dwell or 0.5, seed=args.seed, selection=selection)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the task; print (or ``--json``) its metrics; 0 on success."""
     if not args.simulate_user:
         return _run_stream(args)
+    if args.stream is not None:
+        return _run_simulated_stream(args)
     duration = 60.0 if args.duration is None else args.duration
     if not duration > 0:
         raise ConfigError(f"--duration must be positive seconds, got {duration}")
-    if args.task == "grid":
-        task = GridTask(check_grid(args.grid), dwell=args.dwell or 0.6, seed=args.seed)
-    else:
-        task = CenterOutTask(dwell=args.dwell or 0.5, seed=args.seed)
+    task = _task(args)
     model = _model(args.spec, args.seed)
     if len(model.info.get("targets", [])) != 2:
         raise ConfigError(f"{args.spec}: the cursor needs a model with two targets (x and y "
@@ -135,19 +153,26 @@ def run(args: argparse.Namespace) -> int:
         # import it by name.
         window = importlib.import_module("bci_apps.cursor_window")
         metrics["screenshot"] = str(window.save_screenshot(args.screenshot, task, result))
+    return _report(args, metrics)
+
+
+def _report(args: argparse.Namespace, metrics: dict) -> int:
     if args.json:
         json.dump(metrics, sys.stdout)
         sys.stdout.write("\n")
         return 0
     ttt = metrics["time_to_target_s"]
     eff = metrics["path_efficiency"]
+    lat, p99 = metrics["latency_ms"], metrics["latency_p99_ms"]
     print(f"{args.task}: {metrics['correct']} correct, {metrics['incorrect']} incorrect, "
           f"{metrics['timeouts']} timed out in {metrics['seconds']:g} s")
     print(f"success rate {metrics['success_rate']:.1%}, {metrics['bps']:.2f} bits/s "
           f"(N = {metrics['n_targets']}), time to target "
           f"{'-' if ttt is None else f'{ttt:.2f} s'}, path efficiency "
-          f"{'-' if eff is None else f'{eff:.2f}'}, latency {metrics['latency_ms']:.2f} ms "
-          f"(p99 {metrics['latency_p99_ms']:.2f})")
+          f"{'-' if eff is None else f'{eff:.2f}'}, latency "
+          f"{'-' if lat is None else f'{lat:.2f} ms (p99 {p99:.2f})'}")
+    if metrics.get("clicks") is not None:
+        print(f"{metrics['clicks']} clicks")
     return 0
 
 
@@ -163,8 +188,7 @@ def _run_stream(args: argparse.Namespace) -> int:
                        f"{args.spec} --data FILE --out MODEL' first")
     model = load_model(args.spec)
     if not (model.config.targets and "classes" in model.config.targets):
-        raise BciError("2-D control of a live --stream needs the session runtime, which is "
-                       "not wired yet: run with --simulate-user")
+        return _run_stream_2d(args, model)
     from bci.cursor.live import run_live_1d
 
     metrics = run_live_1d(model, args.stream, duration=args.duration)
@@ -179,6 +203,91 @@ def _run_stream(args: argparse.Namespace) -> int:
           f"{metrics['hit_rate']:.1%}, time to hit {'-' if ttt is None else f'{ttt:.2f} s'}"
           f", {metrics['bps']:.3f} bits/s")
     return 0
+
+
+def _run_simulated_stream(args: argparse.Namespace) -> int:
+    """``--simulate-user --stream N``: the live task on stream N, which a simulated
+    user's array pushes over LSL while reading the task's ``N-cursor``
+    (:class:`bci.cursor.user_stream.SimulatedUserOutlet`): the loop closes across LSL."""
+    from bci.cursor.user import SimulatedUser
+    from bci.cursor.user_stream import SimulatedUserOutlet
+    from bci.datasets.cursor import NeuralPopulation
+
+    if args.duration is None:
+        args.duration = 60.0
+    model = _model(args.spec, args.seed)
+    if model.config.targets is None or "channels" not in model.config.targets:
+        raise ConfigError(f"{args.spec}: --simulate-user needs a model trained on the "
+                          "simulated array's kinematics ([targets].channels)")
+    user = SimulatedUser(NeuralPopulation.draw(len(model.ch_names), 0), model.sfreq,
+                         seed=args.seed)
+    step = max(int(round(model.config.step * model.sfreq)), 1)
+    outlet = SimulatedUserOutlet(user, args.stream, list(model.ch_names), step=step,
+                                 timeout=args.timeout)
+    outlet.start()
+    try:
+        return _run_stream_2d(args, model)
+    finally:
+        outlet.close()
+
+
+def _run_stream_2d(args: argparse.Namespace, model) -> int:
+    """A live stream: the 2-D task, shown in the task window (or headless)."""
+    import importlib
+
+    from bci.cli.supervisor import check_duration
+    from bci.cursor.live import open_live_cursor
+
+    duration = check_duration(args.duration)
+    click = (model.config.cursor or {}).get("click")
+    task = _task(args, "click" if click else "dwell")
+    on_step = None
+    if args.output == "pointer":
+        from bci.cursor.pointer import PointerOutput
+
+        on_step = PointerOutput().move
+    window = sink = None
+    sinks = []
+    if not args.no_window:
+        # The window lives in bci_apps (Qt); the library and the command line never
+        # import it by name.
+        window = importlib.import_module("bci_apps.cursor_window")
+        sink = window.CursorDisplaySink()
+        sinks.append(sink)
+    elif args.screenshot:
+        raise ConfigError("--screenshot saves the task window: drop --no-window")
+    log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
+    live = open_live_cursor(model, args.stream, task, gain=args.gain, timeout=args.timeout,
+                            sinks=sinks, on_step=on_step)
+    shown: dict = {}
+    try:
+        live.start()
+        log.info("%s task on '%s' -> '%s-cursor'; Ctrl-C stops", args.task, args.stream,
+                 args.stream)
+        if window is not None:
+            shown = window.run_live(live, sink, duration=duration,
+                                    screenshot=args.screenshot,
+                                    fullscreen=args.fullscreen)
+        else:
+            from bci.cli.supervisor import wait_while
+
+            wait_while(lambda: live.running(2.0 if duration is None else None),
+                       duration=duration)
+        live.session.stop()
+        metrics = live.metrics()
+    finally:
+        live.close()
+    if not live.stage.updates:
+        raise BciError(f"stream '{args.stream}' gave no decision: check that it is running")
+    metrics = {"task": args.task, **metrics, "latency_to": "cursor"}
+    metrics["cursor_latency_ms"] = metrics["latency_ms"]
+    metrics["cursor_latency_p99_ms"] = metrics["latency_p99_ms"]
+    if shown.get("screen_latency_ms") is not None:
+        # decoder to screen: the decision's newest sample -> the repaint that shows it
+        metrics.update(latency_ms=shown["screen_latency_ms"],
+                       latency_p99_ms=shown["screen_latency_p99_ms"], latency_to="screen")
+    metrics.update({k: v for k, v in shown.items() if v is not None})
+    return _report(args, metrics)
 
 
 __all__ = ["add_arguments", "check_grid", "run"]

@@ -4,7 +4,8 @@
 (``Session(source, pipeline, stages=[...])``) with the simulated user as its source
 (:class:`SimulatedUserSource`, which fires the array for what the user intends given
 where the cursor is *now*) and the cursor and the task as its post-decoder stage
-(:class:`CursorTaskStage`). Everything runs in one thread, in order, on virtual time:
+(:class:`~bci.cursor.stage.CursorTaskStage`, the very stage the live task runs).
+Everything runs in one thread, in order, on virtual time:
 no sockets, no sleeps, and the same arguments give the same run.
 
 Each step the user's array fires for the velocity they intend given where the cursor
@@ -21,12 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bci.cursor.stage import CursorStage
+from bci.cursor.stage import CursorStage, CursorTaskStage
 from bci.cursor.task import CenterOutTask, GridTask, TaskEvent
-from bci.cursor.user import SimulatedUser, intended_velocity, refit_velocity
+from bci.cursor.user import SimulatedUser, intended_velocity
 from bci.pipeline.model import Model
 from bci.pipeline.pipeline import Pipeline
-from bci.pipeline.step import Step
 from bci.runtime.source import Input
 from bci.stream.chunk import Chunk
 
@@ -112,70 +112,6 @@ class SimulatedUserSource:
         """Nothing to release."""
 
 
-class CursorTaskStage:
-    """The cursor and the task as one post-decoder stage: each decoded velocity moves the
-    cursor, then the task scores where it is (and what is kept for a ReFIT refit).
-
-    Parameters
-    ----------
-    source : SimulatedUserSource
-        For the task, the cursor and the compute-latency clock.
-    n_outputs : int
-        Outputs per decision (velocity dimensions).
-    keep_windows : bool
-        Keep every window and ReFIT's intended velocity.
-    on_step : callable or None
-        Called with ``(position, target_xy, events)`` after each step.
-    """
-
-    name = "cursor"
-
-    def __init__(self, source: SimulatedUserSource, n_outputs: int, *,
-                 keep_windows: bool = False,
-                 on_step: Callable[[np.ndarray, np.ndarray, list[TaskEvent]], None]
-                 | None = None) -> None:
-        self.source = source
-        self.keep_windows = keep_windows
-        self.on_step = on_step
-        n = source.n_steps
-        self.positions = np.empty((n, 2))
-        self.targets = np.empty((n, 2))
-        self.velocities = np.zeros((n, n_outputs))
-        self.latencies = np.empty(n)
-        self.events: list[TaskEvent] = []
-        self.kept_windows: list[np.ndarray] = []
-        self.kept_targets: list[np.ndarray] = []
-
-    def __call__(self, step: Step) -> Step:
-        """Move the cursor by each decision, then let the task score the step."""
-        if step.chunk is None:
-            return step
-        source, task, cursor = self.source, self.source.task, self.source.cursor
-        k = source.n_read - 1
-        for decision, window in zip(step.decisions, step.windows, strict=True):
-            velocity = np.asarray(decision.scores, dtype=float)
-            if self.keep_windows:
-                on_target = task._under(cursor.position) == task.target
-                self.kept_windows.append(window.data)
-                self.kept_targets.append(refit_velocity(velocity, cursor.position,
-                                                        task.target_xy, on_target))
-            cursor.step(velocity)
-            self.velocities[k] = velocity
-        self.latencies[k] = (time.perf_counter() - source.read_started) * 1e3
-        new = task.update(cursor.position, step.stop_index / source.sfreq)
-        self.events.extend(new)
-        self.positions[k], self.targets[k] = cursor.position, task.target_xy
-        if self.on_step is not None:
-            self.on_step(cursor.position, task.target_xy, new)
-        return step.with_output(self.name, new)
-
-    def reset(self) -> None:
-        """Forget the run (the task, the cursor and the user reset with the loop)."""
-        self.events.clear()
-        self.kept_windows.clear()
-        self.kept_targets.clear()
-
-
 def run_closed_loop(model: Model, task: CenterOutTask | GridTask, user: SimulatedUser, *,
                     duration: float, gain: float = 1.0, keep_windows: bool = False,
                     on_step: Callable[[np.ndarray, np.ndarray, list[TaskEvent]], None]
@@ -217,19 +153,28 @@ def run_closed_loop(model: Model, task: CenterOutTask | GridTask, user: Simulate
     cursor = CursorStage(step / sfreq, gain=gain)
     n_steps = int(duration * sfreq) // step
     source = SimulatedUserSource(user, task, cursor, sfreq=sfreq, step=step, n_steps=n_steps)
-    stage = CursorTaskStage(source, len(model.info.get("targets", [])) or 2,
-                            keep_windows=keep_windows, on_step=on_step)
-    stage.events.extend(task.update(cursor.position, 0.0))
+    # compute latency: from the read that produced the window's last sample to the
+    # cursor's new position (virtual time has no LSL clock to measure against)
+    stage = CursorTaskStage(
+        task, cursor, sfreq=sfreq, keep_windows=keep_windows, on_step=on_step,
+        latency=lambda _: (time.perf_counter() - source.read_started) * 1e3)
+    stage.start()
     Session(source, pipeline, stages=[stage]).run()
-    latencies = stage.latencies
-    metrics = task.metrics(n_steps * step / sfreq)
-    metrics["latency_ms"] = float(np.median(latencies)) if n_steps else None
-    metrics["latency_p99_ms"] = float(np.percentile(latencies, 99)) if n_steps else None
+    metrics = stage.metrics(n_steps * step / sfreq)
+    del metrics["clicks"]
     metrics["decisions_per_second"] = sfreq / step
-    return ClosedLoopRun(metrics, stage.positions, stage.targets, stage.velocities,
-                         stage.events,
+    return closed_loop_run(stage, metrics)
+
+
+def closed_loop_run(stage: CursorTaskStage, metrics: dict) -> ClosedLoopRun:
+    """What ``stage`` recorded, as a :class:`ClosedLoopRun`."""
+    updates = stage.updates
+    positions = np.array([u.position for u in updates]).reshape(-1, 2)
+    targets = np.array([u.target_xy for u in updates]).reshape(-1, 2)
+    velocities = np.array([u.velocity for u in updates]).reshape(len(updates), -1)
+    return ClosedLoopRun(metrics, positions, targets, velocities, list(stage.events),
                          np.stack(stage.kept_windows) if stage.kept_windows else None,
                          np.stack(stage.kept_targets) if stage.kept_targets else None)
 
 
-__all__ = ["ClosedLoopRun", "CursorTaskStage", "SimulatedUserSource", "run_closed_loop"]
+__all__ = ["ClosedLoopRun", "SimulatedUserSource", "closed_loop_run", "run_closed_loop"]

@@ -19,11 +19,12 @@ else:  # pragma: no cover
 from bci.errors import ConfigError
 
 _SECTIONS = {"name", "description", "signal", "filters", "epochs", "online", "decoder",
-             "budget", "postprocess", "feedback", "adapt", "targets"}
+             "budget", "postprocess", "feedback", "adapt", "targets", "cursor"}
 _SIGNAL_KEYS = {"picks"}
 _EPOCH_KEYS = {"events", "tmin", "tmax", "window", "step"}
 _ONLINE_KEYS = {"mode", "window", "step"}
 _BUDGET_KEYS = {"chunk", "end_to_end", "decoder"}
+_CURSOR_KEYS = {"click"}
 _MODES = ("markers", "sliding")
 
 #: Limits no recording needs to exceed, so that a typo cannot ask for terabytes: seconds
@@ -91,6 +92,7 @@ class PipelineConfig:
     name: str = ""
     adapt: dict | None = None  # [adapt], checked by bci.adapt.settings.check_adapt
     targets: dict | None = None
+    cursor: dict | None = None  # [cursor]: {"click": gesture} for bci cursor
 
     @property
     def classes(self) -> list[str]:
@@ -260,9 +262,26 @@ def parse_config(text: str, *, origin: str = "<config>") -> PipelineConfig:
 
         targets = parse_targets(doc["targets"], events, fail)
 
+    cursor = None
+    if "cursor" in doc:
+        cursor = table("cursor", _CURSOR_KEYS)
+        click = cursor.get("click")
+        if click is not None:
+            if not isinstance(click, str) or click not in events:
+                raise fail(f"[cursor] click = {click!r} must name one of the classes of "
+                           f"[epochs].events ({', '.join(events) or 'none'})")
+            if postprocess is None:
+                raise fail(f"[cursor] click = {click!r} is a stable gesture's onset: add a "
+                           "[postprocess] table that stabilises the gestures")
+            rest = postprocess.get("rest")
+            if click == rest:
+                raise fail(f"[cursor] click = {click!r} is the [postprocess] rest class, "
+                           "which never starts: name a gesture")
+
     return PipelineConfig(
         text=text, origin=origin, picks=picks, filters=[dict(f) for f in filters],
         events=events, tmin=tmin, tmax=tmax, train_window=train_window,
         train_step=train_step, mode=mode, window=window, step=step, decoder=dict(decoder),
         budget=budget, postprocess=postprocess, feedback=feedback,
-        name=str(doc.get("name", "")), adapt=adapt, targets=targets)
+        name=str(doc.get("name", "")), adapt=adapt, targets=targets,
+        cursor=cursor)
