@@ -147,6 +147,8 @@ def _live_row(stats: dict, sfreq: float, seconds: float) -> dict:
     e2e = stats["end_to_end"]
     return {
         "overruns": sum(s["overruns"] for s in stages.values()) + e2e["overruns"],
+        "overruns_by": {**{k: s["overruns"] for k, s in stages.items() if s["overruns"]},
+                        "end_to_end": e2e["overruns"]},
         "skipped_windows": counters.get("skipped_windows", 0),
         "gaps": counters.get("gaps", 0),
         "samples_missing": counters.get("samples_missing", 0),
