@@ -4,8 +4,10 @@
 
 The source is ``bci replay`` of the shipped motor-imagery sample (so this runs on a fresh
 clone); the recorder also records the decision and status streams of ``bci live``, so
-the XDF file holds everything the assertions need on one clock. Every scenario runs once
-per module (about 20 s); the tests below check what each program made of it.
+the XDF file holds everything the assertions need on one clock. Each scenario runs once
+per module: 8 s of it, plus the programs' start-up, which is mostly imports (3-4 s of
+CPU each; 35-45 s in all on the shared 2-core machine, 60-100 s at load 10); the tests
+below check what each program made of it.
 """
 
 from __future__ import annotations
