@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import signal
 import sys
 import threading
 import time
@@ -463,6 +464,11 @@ class MonitorWindow(QtWidgets.QMainWindow):
             "stream": d.name if d else None,
             "sfreq": d.sfreq if d else None,
             "n_channels": d.n_channels if d else None,
+            # Which source is on screen, and how often it (re)connected: a source
+            # replaced under a new source_id shows as a second connection.
+            "source_id": d.source_id if d else None,
+            "connections": self.signal_reader.n_connections if self.signal_reader else 0,
+            "samples_received": self.signal_reader.n_received if self.signal_reader else 0,
             "channels_on_screen": len(self.traces.rows_on_screen),
             "window_seconds": self.traces.window_seconds,
             "mode": self.traces.mode,
@@ -621,7 +627,24 @@ def run(args: argparse.Namespace) -> int:
     window.closed.connect(loop.quit)
     if args.duration is not None:
         QtCore.QTimer.singleShot(int(args.duration * 1000), window.close)
-    loop.exec()
+    # Ctrl-C or SIGTERM closes the window as its close button does (stats and screenshot
+    # written). Python runs signal handlers between bytecodes, not inside Qt's loop, so
+    # the handler only raises a flag and a timer acts on it.
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    watch = QtCore.QTimer()
+    watch.setInterval(100)
+    watch.timeout.connect(lambda: window.close() if stop.is_set() else None)
+    watch.start()
+    try:
+        loop.exec()
+    finally:
+        watch.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if window.reader_error is not None:
         raise window.reader_error
     if args.stats:

@@ -262,6 +262,9 @@ class SignalReader(_Reader):
         self.last_gap = None
         self.measured_rate = 0.0
         self.n_connections += 1
+        log.info("monitor: showing '%s' (%d ch, %g Hz, source_id %s)%s", d.name, d.n_channels,
+                 d.sfreq, d.source_id or "-",
+                 "" if self.n_connections == 1 else f", connection {self.n_connections}")
         self.state = SignalState(generation=self.n_connections, description=d, ring=ring,
                                  filtered=filtered, filtered_names=names, filter_note=note,
                                  speed=d.speed, montage=montage, stream_names=stream_names)

@@ -192,25 +192,41 @@ def test_a_run_of_clock_jumps_raises_one_event_at_each_end(unique_name):
     assert np.allclose(np.diff(stamps), 1 / 250.0, atol=2e-4)
 
 
-def test_replay_shift_fault_backwards_keeps_latency_honest(raw, unique_name):
-    """``bci replay --fault shift@1.5:-3000``: one clock_jump, latency stays small."""
+@pytest.mark.parametrize("shift_ms", [-3000.0, 3000.0])
+def test_replay_shift_fault_is_a_clock_jump_and_latency_stays_honest(raw, unique_name,
+                                                                     shift_ms):
+    """``bci replay --fault shift@1:MS``, either way: one clock_jump of MS ms, no gap.
+
+    The samples go out on schedule (a forward shift is not emulated by waiting), so the
+    receiver's arrivals stay regular while the stamps step: latency, measured on this
+    machine's clock after the re-basing, stays small. Were the forward shift pushed late
+    instead, the arrivals would step too and the inlet would rightly see a 3 s gap.
+    """
     counter = raw.ch_names.index("counter")
     sfreq = raw.info["sfreq"]
-    player = _player(raw, unique_name, faults=[Fault("shift", 1.0, -3000.0)])
-    lags = []
+    player = _player(raw, unique_name, faults=[Fault("shift", 1.0, shift_ms)])
+    lags, values, arrivals = [], [], []
     with player, Inlet(unique_name, timeout=5) as inlet:
         deadline = time.monotonic() + 8
         while time.monotonic() < deadline:
             chunk = inlet.pull(timeout=0.05)
             if chunk is not None:
-                lags.append(pylsl.local_clock() - chunk.times[-1])
+                now = pylsl.local_clock()
+                lags.append(now - chunk.times[-1])
+                values.append(chunk.data[counter])
+                arrivals.append((now, chunk.data[counter, -1]))
                 if chunk.data[counter, -1] >= 2.0 * sfreq:
                     break
         events = inlet.take_events()
     assert [e.kind for e in events] == ["clock_jump"]
-    assert events[0].details["jump_s"] == pytest.approx(-3.0, abs=2 / sfreq)
+    assert events[0].details["jump_s"] == pytest.approx(shift_ms / 1e3, abs=2 / sfreq)
     assert inlet.gaps == [] and inlet.gap_detector.n_backwards == 0
+    counts = np.concatenate(values)
+    assert np.array_equal(np.diff(counts), np.ones(counts.size - 1))  # nothing missing
     assert max(lags) < 0.5
+    # Pushed on schedule: sample k arrives about t0 + k / sfreq, never 3 s late.
+    late = [t - (player.t0 + k / sfreq) for t, k in arrivals]
+    assert max(late) < 0.5
 
 
 def test_real_gap_is_still_a_gap_not_a_clock_jump(raw, unique_name):

@@ -115,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         if not player.wait_for_consumers(args.wait):
             log.info("no receiver connected; starting anyway")
     player.start()
+    # The first sample's due time, on the LSL clock: what a receiver's pick-up is
+    # measured from (a restarted source, a test of reconnection).
+    log.info("started: sample 0 is stamped %.6f (LSL time)", player.t0)
     started = time.monotonic()
     try:
         how = wait_while(player.is_running, duration=args.duration, every=0.2)

@@ -13,7 +13,8 @@ in the recording (seconds of signal since its first sample, not wall-clock time)
                    are lost)
 ``jitter@T:MS``    from T on, each timestamp is late by a uniform 0..MS milliseconds
 ``shift@T:MS``     from T on, the source's clock jumps by MS milliseconds (negative: the
-                   timestamps run backwards once)
+                   timestamps run backwards once); the samples still go out on schedule,
+                   so a forward shift stamps them ahead of their push
 =================  ===================================================================
 
 Example: ``--fault drop@10:100,nan@20:32,restart@30:2``.

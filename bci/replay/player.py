@@ -26,7 +26,9 @@ class Player(Worker):
     Each source gets a signal outlet; the first source's annotations go to a string
     marker outlet ``<name>-markers``. Every sample is stamped with the time it is due,
     ``t0 + k / sfreq`` (divided by ``speed``), and is pushed only once that time has
-    come: a receiver never sees a timestamp from the future. Due times come from the
+    come: a receiver never sees a timestamp from the future (a forward ``shift`` fault
+    is the one exception, on purpose: it is a source clock that stepped ahead while the
+    samples still go out on schedule). Due times come from the
     start time and the sample index, so the replay does not drift.
 
     Parameters
@@ -144,9 +146,14 @@ class Player(Worker):
                          loop=self.loop)
         for item in items:
             times = item.times if isinstance(item, SignalItem) else None
+            due = item.due
             if isinstance(item, SignalItem) and item.source == 0:
-                times = faults.stamp(item, self._rng)
-            due = item.due if times is None else max(item.due, float(times[-1]))
+                times, shift = faults.stamp(item, self._rng)
+                # Jittered stamps are late, so the chunk waits for its latest one. A
+                # shifted clock does not change when the samples are due: they go out on
+                # schedule with stamps jumped (forward: stamped ahead of the push), as a
+                # source whose clock steps while it keeps sampling at the nominal rate.
+                due = max(due, float(times[-1]) - shift)
             due = faults.hold(due)
             # Sleep until due; never push early. The wait is computed from the absolute
             # due time each time, so sleeping late never accumulates into drift.
@@ -223,20 +230,23 @@ class _FaultPlan:
     def _due(self, fault: Fault) -> float:
         return self.t0 + (self.offset + fault.first_sample(self.sfreq) / self.sfreq) / self.speed
 
-    def stamp(self, item: SignalItem, rng: np.random.Generator) -> np.ndarray:
-        """Timestamps of a main-stream chunk after clock shifts and jitter."""
+    def stamp(self, item: SignalItem, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+        """Timestamps of a main-stream chunk after clock shifts and jitter, and the clock
+        shift (seconds) of its last sample, which changes its stamp but not its push time."""
         times = item.times
+        shift = 0.0
         if not self.sample_faults:
-            return times
+            return times, shift
         index = item.sample + np.arange(item.stop - item.start)
         for fault in self.sample_faults:
             first = fault.first_sample(self.sfreq)
             if fault.kind == "shift" and index[-1] >= first:
                 times = np.where(index >= first, times + fault.value / 1e3, times)
+                shift += fault.value / 1e3
             elif fault.kind == "jitter" and index[-1] >= first:
                 late = rng.uniform(0.0, fault.value / 1e3, size=times.shape)
                 times = np.where(index >= first, times + late, times)
-        return times
+        return times, shift
 
     def affects(self, item: SignalItem) -> bool:
         """Whether a drop or NaN fault touches this chunk."""

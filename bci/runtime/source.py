@@ -111,7 +111,9 @@ class LiveSource:
         """Counts the inlet keeps that belong in the session's statistics."""
         out = {"reconnects": self.inlet.n_reconnects,
                "duplicates_dropped": self.inlet.n_duplicates,
-               "source_outages": self.inlet.n_outages}
+               "source_outages": self.inlet.n_outages,
+               # Counters are integers: the outages' total length in milliseconds.
+               "source_outage_ms": int(round(self.inlet.outage_seconds * 1e3))}
         if self.inlet.gap_detector is not None:
             out["backwards_timestamps"] = self.inlet.gap_detector.n_backwards
         return out

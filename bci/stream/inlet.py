@@ -368,6 +368,7 @@ class Inlet(_Connection):
         self.n_received = 0
         self.n_duplicates = 0  # samples a reconnection delivered twice, dropped
         self.n_outages = 0  # outages ended by a reconnection (each reported once)
+        self.outage_seconds = 0.0  # their total length, from the timestamps either side
         self._last_time = -np.inf
         self._resent_guard = False
         self._replaced: dict | None = None  # a reconnection awaiting its first samples
@@ -517,6 +518,7 @@ class Inlet(_Connection):
         if np.isfinite(self._last_time):
             outage = max(first_time - self._last_time - self.period, 0.0)
             details["outage_s"] = round(outage, 6)
+            self.outage_seconds += outage
             what = f"after {outage:.3f} s"
             if self.period:
                 details["n_missing"] = int(round(outage / self.period))
