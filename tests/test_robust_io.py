@@ -172,9 +172,29 @@ except RecordingError as err:
 """
 
 
-@pytest.mark.parametrize("patch", ["type", "size"])
+def _mat_elements(data: bytes, start: int):
+    """(type, tag offset) of each element from ``start`` on, one level (little-endian)."""
+    pos = start
+    while pos < len(data):
+        first = int.from_bytes(data[pos:pos + 4], "little")
+        if first >> 16:  # a small element: 8 bytes in all
+            yield first & 0xFFFF, pos
+            pos += 8
+            continue
+        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        yield first, pos
+        pos += 8 + (size + 7) // 8 * 8
+
+
+@pytest.mark.parametrize("patch", ["type", "size", "complex", "name", "dims"])
 def test_damaged_eeglab_file_is_refused_not_a_segfault(tmp_path: Path, patch: str) -> None:
-    """scipy's MAT reader segfaults on such elements; bci refuses them in one line."""
+    """scipy's MAT reader segfaults (or hangs) on such files; bci refuses them in one line.
+
+    ``type`` and ``size`` break an element tag; the other three are single bytes that
+    ``bench_fuzz.py`` found at 10,000 files, with every tag intact: the complex flag on a
+    real array (scipy reads an imaginary part that is not there), an array name whose
+    size swallows the array's data, and a struct dimension of tens of thousands.
+    """
     import subprocess
     import sys
 
@@ -195,11 +215,19 @@ def test_damaged_eeglab_file_is_refused_not_a_segfault(tmp_path: Path, patch: st
     scipy.io.savemat(path, {"EEG": eeg}, appendmat=False)
     assert read_streams(path)[0].raw.n_times == n
     data = bytearray(path.read_bytes())
-    # The first element inside the top-level miMATRIX (its array flags) at byte 136.
+    # The first element inside the top-level miMATRIX (its array flags) at byte 136, its
+    # dimensions' values at 160; the struct's fields are the arrays after its names.
+    nbchan = [pos for kind, pos in _mat_elements(bytes(data), 136) if kind == 14][3]
     if patch == "type":
         data[136:140] = (237).to_bytes(4, "little")  # no such data type
-    else:
+    elif patch == "size":
         data[140:144] = (3_500_000_000).to_bytes(4, "little")  # past the file's end
+    elif patch == "complex":
+        data[nbchan + 17] |= 0x08  # array flags: complex, on a real 1 x 1 double
+    elif patch == "name":
+        data[nbchan + 44] = 15  # the (empty) name's size: now it covers the value
+    else:
+        data[160:164] = (40_000).to_bytes(4, "little")  # a 40 000 x 1 struct array
     path.write_bytes(bytes(data))
     done = subprocess.run([sys.executable, "-c", _MAT_SCRIPT, str(path)], capture_output=True,
                           text=True, timeout=60)
