@@ -234,3 +234,54 @@ def test_damaged_eeglab_file_is_refused_not_a_segfault(tmp_path: Path, patch: st
     assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
     assert done.stdout.startswith("refused: t.set: corrupt MATLAB file")
     assert len(done.stdout.strip().splitlines()) == 1
+
+
+_READ_SCRIPT = r"""
+import sys
+from pathlib import Path
+from bci.errors import RecordingError
+from bci.io import read_streams
+try:
+    read_streams(Path(sys.argv[1]))
+    print("read")
+except RecordingError as err:
+    print("refused:", err)
+"""
+
+
+def test_fif_digitizer_count_past_its_tag_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """A digitizer-string tag claiming 808 million points: MNE loops on empty reads.
+
+    ``bench_fuzz.py`` found it at 10,000 mutated FIF files: one byte turned an ID tag's
+    type into ``FIFFT_DIG_STRING_STRUCT`` (36), whose third word MNE takes as a point
+    count and reads that many points one by one past the end of the file.
+    """
+    import subprocess
+    import sys
+
+    import mne
+
+    info = mne.create_info(["Cz", "Pz"], 100.0, "eeg")
+    raw = mne.io.RawArray(np.zeros((2, 200)), info, verbose="error")
+    path = tmp_path / "t_raw.fif"
+    raw.save(path, verbose="error")
+    assert read_streams(path)[0].raw.n_times == 200
+    data = bytearray(path.read_bytes())
+    pos, id_tag = 0, None
+    while pos + 16 <= len(data):  # the tag chain: kind, type, size, next (big-endian)
+        _, tag_type, size, nxt = (int.from_bytes(data[pos + 4 * k:pos + 4 * k + 4], "big",
+                                                 signed=True) for k in range(4))
+        if pos and tag_type == 31 and id_tag is None:  # an ID struct after the file's own
+            id_tag = pos
+        if nxt < 0:
+            break
+        pos = pos + 16 + size if nxt == 0 else nxt
+    assert id_tag is not None
+    data[id_tag + 4:id_tag + 8] = (36).to_bytes(4, "big")
+    data[id_tag + 24:id_tag + 28] = (808_661_043).to_bytes(4, "big")  # its point count
+    path.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-c", _READ_SCRIPT, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("refused: t_raw.fif: corrupt FIF (the digitizer tag")
+    assert len(done.stdout.strip().splitlines()) == 1
