@@ -285,3 +285,28 @@ def test_fif_digitizer_count_past_its_tag_is_refused_not_a_hang(tmp_path: Path) 
     assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
     assert done.stdout.startswith("refused: t_raw.fif: corrupt FIF (the digitizer tag")
     assert len(done.stdout.strip().splitlines()) == 1
+
+
+def test_gdf_signal_count_past_its_header_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """A GDF 1 signal count of millions (one byte at 254): MNE parses that many headers.
+
+    ``bench_fuzz.py`` found three such hangs in 2,000 mutated GDF files; the header's own
+    length (byte 184) bounds the count, so bci refuses the file in one line at once.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    gdf = next((_shared() / "ssvep-exoskeleton").rglob("*.gdf"))
+    path = tmp_path / "t.gdf"
+    shutil.copy(gdf, path)
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    assert data[:8] == b"GDF 1.25" and data[252:256] == (8).to_bytes(4, "little")
+    data[254] = 0x4B  # 8 signals -> 4 915 208
+    path.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-c", _READ_SCRIPT, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("refused: t.gdf: corrupt GDF header (4915208 signals")
+    assert len(done.stdout.strip().splitlines()) == 1
