@@ -172,9 +172,29 @@ except RecordingError as err:
 """
 
 
-@pytest.mark.parametrize("patch", ["type", "size"])
+def _mat_elements(data: bytes, start: int):
+    """(type, tag offset) of each element from ``start`` on, one level (little-endian)."""
+    pos = start
+    while pos < len(data):
+        first = int.from_bytes(data[pos:pos + 4], "little")
+        if first >> 16:  # a small element: 8 bytes in all
+            yield first & 0xFFFF, pos
+            pos += 8
+            continue
+        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        yield first, pos
+        pos += 8 + (size + 7) // 8 * 8
+
+
+@pytest.mark.parametrize("patch", ["type", "size", "complex", "name", "dims"])
 def test_damaged_eeglab_file_is_refused_not_a_segfault(tmp_path: Path, patch: str) -> None:
-    """scipy's MAT reader segfaults on such elements; bci refuses them in one line."""
+    """scipy's MAT reader segfaults (or hangs) on such files; bci refuses them in one line.
+
+    ``type`` and ``size`` break an element tag; the other three are single bytes that
+    ``bench_fuzz.py`` found at 10,000 files, with every tag intact: the complex flag on a
+    real array (scipy reads an imaginary part that is not there), an array name whose
+    size swallows the array's data, and a struct dimension of tens of thousands.
+    """
     import subprocess
     import sys
 
@@ -195,14 +215,98 @@ def test_damaged_eeglab_file_is_refused_not_a_segfault(tmp_path: Path, patch: st
     scipy.io.savemat(path, {"EEG": eeg}, appendmat=False)
     assert read_streams(path)[0].raw.n_times == n
     data = bytearray(path.read_bytes())
-    # The first element inside the top-level miMATRIX (its array flags) at byte 136.
+    # The first element inside the top-level miMATRIX (its array flags) at byte 136, its
+    # dimensions' values at 160; the struct's fields are the arrays after its names.
+    nbchan = [pos for kind, pos in _mat_elements(bytes(data), 136) if kind == 14][3]
     if patch == "type":
         data[136:140] = (237).to_bytes(4, "little")  # no such data type
-    else:
+    elif patch == "size":
         data[140:144] = (3_500_000_000).to_bytes(4, "little")  # past the file's end
+    elif patch == "complex":
+        data[nbchan + 17] |= 0x08  # array flags: complex, on a real 1 x 1 double
+    elif patch == "name":
+        data[nbchan + 44] = 15  # the (empty) name's size: now it covers the value
+    else:
+        data[160:164] = (40_000).to_bytes(4, "little")  # a 40 000 x 1 struct array
     path.write_bytes(bytes(data))
     done = subprocess.run([sys.executable, "-c", _MAT_SCRIPT, str(path)], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
     assert done.stdout.startswith("refused: t.set: corrupt MATLAB file")
+    assert len(done.stdout.strip().splitlines()) == 1
+
+
+_READ_SCRIPT = r"""
+import sys
+from pathlib import Path
+from bci.errors import RecordingError
+from bci.io import read_streams
+try:
+    read_streams(Path(sys.argv[1]))
+    print("read")
+except RecordingError as err:
+    print("refused:", err)
+"""
+
+
+def test_fif_digitizer_count_past_its_tag_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """A digitizer-string tag claiming 808 million points: MNE loops on empty reads.
+
+    ``bench_fuzz.py`` found it at 10,000 mutated FIF files: one byte turned an ID tag's
+    type into ``FIFFT_DIG_STRING_STRUCT`` (36), whose third word MNE takes as a point
+    count and reads that many points one by one past the end of the file.
+    """
+    import subprocess
+    import sys
+
+    import mne
+
+    info = mne.create_info(["Cz", "Pz"], 100.0, "eeg")
+    raw = mne.io.RawArray(np.zeros((2, 200)), info, verbose="error")
+    path = tmp_path / "t_raw.fif"
+    raw.save(path, verbose="error")
+    assert read_streams(path)[0].raw.n_times == 200
+    data = bytearray(path.read_bytes())
+    pos, id_tag = 0, None
+    while pos + 16 <= len(data):  # the tag chain: kind, type, size, next (big-endian)
+        _, tag_type, size, nxt = (int.from_bytes(data[pos + 4 * k:pos + 4 * k + 4], "big",
+                                                 signed=True) for k in range(4))
+        if pos and tag_type == 31 and id_tag is None:  # an ID struct after the file's own
+            id_tag = pos
+        if nxt < 0:
+            break
+        pos = pos + 16 + size if nxt == 0 else nxt
+    assert id_tag is not None
+    data[id_tag + 4:id_tag + 8] = (36).to_bytes(4, "big")
+    data[id_tag + 24:id_tag + 28] = (808_661_043).to_bytes(4, "big")  # its point count
+    path.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-c", _READ_SCRIPT, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("refused: t_raw.fif: corrupt FIF (the digitizer tag")
+    assert len(done.stdout.strip().splitlines()) == 1
+
+
+def test_gdf_signal_count_past_its_header_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """A GDF 1 signal count of millions (one byte at 254): MNE parses that many headers.
+
+    ``bench_fuzz.py`` found three such hangs in 2,000 mutated GDF files; the header's own
+    length (byte 184) bounds the count, so bci refuses the file in one line at once.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    gdf = next((_shared() / "ssvep-exoskeleton").rglob("*.gdf"))
+    path = tmp_path / "t.gdf"
+    shutil.copy(gdf, path)
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    assert data[:8] == b"GDF 1.25" and data[252:256] == (8).to_bytes(4, "little")
+    data[254] = 0x4B  # 8 signals -> 4 915 208
+    path.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, "-c", _READ_SCRIPT, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"the reader died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("refused: t.gdf: corrupt GDF header (4915208 signals")
     assert len(done.stdout.strip().splitlines()) == 1

@@ -19,6 +19,7 @@ import numpy as np
 
 from bci.io.edf_size import check_edf_size
 from bci.io.fif_scan import check_fif_chain
+from bci.io.gdf_header import check_gdf_header
 from bci.io.mat_scan import check_mat_structure
 
 # verbose="warning" hides MNE's INFO chatter but keeps its warnings (omitted annotations,
@@ -127,10 +128,11 @@ def _read_with_mne(path: Path, fmt: str) -> tuple[mne.io.BaseRaw, str]:
     """Read a FIF/EDF/BDF/GDF/BrainVision/EEGLAB file, preloaded, events as annotations.
 
     FIF tag chains are checked for loops first (``bci.io.fif_scan``), EDF and BDF for
-    truncation (``bci.io.edf_size``). EDF/BDF channel types are inferred from label
-    prefixes (``"EEG Fpz"``, ``"EMG chin"``; MNE then drops the prefix from the name) and
-    default to eeg, as for PhysioNet's files. The returned Raw starts at sample 0; the
-    string is '' or, for an EDF/BDF whose last record is short, what was recovered.
+    truncation (``bci.io.edf_size``), GDF signal counts (``bci.io.gdf_header``).
+    EDF/BDF channel types are inferred from label prefixes (``"EEG Fpz"``, ``"EMG
+    chin"``; MNE then drops the prefix from the name) and default to eeg, as for
+    PhysioNet's files. The returned Raw starts at sample 0; the string is '' or, for an
+    EDF/BDF whose last record is short, what was recovered.
     """
     has_events_file = False
     recovered = ""
@@ -152,6 +154,7 @@ def _read_with_mne(path: Path, fmt: str) -> tuple[mne.io.BaseRaw, str]:
             warnings.filterwarnings("ignore", "Number of records from the header")
             raw = reader(path, preload=True, infer_types=True, verbose=_VERBOSE)
     elif fmt == "GDF":
+        check_gdf_header(path)  # a damaged signal count makes MNE parse for 40 s and more
         raw = mne.io.read_raw_gdf(path, preload=True, verbose=_VERBOSE)
     elif fmt == "BrainVision":
         raw = mne.io.read_raw_brainvision(path, preload=True, verbose=_VERBOSE)
