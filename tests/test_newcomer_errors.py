@@ -199,7 +199,10 @@ def test_the_progress_bar_is_drawn_on_a_terminal(monkeypatch):
         _progress(1, 2, 0.5)
         _progress(2, 2, 1.0)
         terminal.flush()
-        drawn = os.read(master, 4096).decode()
+        # One read may return only part of what was written: read up to the last line's end.
+        drawn = ""
+        while not drawn.endswith("\n"):
+            drawn += os.read(master, 4096).decode()
     os.close(master)
     # Each fold redraws the line; the last one ends it (the pty shows "\n" as "\r\n").
     assert drawn == ("\rcross-validation [#.] fold 1/2: 0.500"
