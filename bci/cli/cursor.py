@@ -236,7 +236,7 @@ def _run_stream_2d(args: argparse.Namespace, model) -> int:
     import importlib
 
     from bci.cli.supervisor import check_duration
-    from bci.cursor.live import open_live_cursor
+    from bci.cursor.live import run_live_cursor
 
     duration = check_duration(args.duration)
     click = (model.config.cursor or {}).get("click")
@@ -257,28 +257,24 @@ def _run_stream_2d(args: argparse.Namespace, model) -> int:
     elif args.screenshot:
         raise ConfigError("--screenshot saves the task window: drop --no-window")
     log.info("waiting for stream '%s' (up to %g s)", args.stream, args.timeout)
-    live = open_live_cursor(model, args.stream, task, gain=args.gain, timeout=args.timeout,
-                            sinks=sinks, on_step=on_step)
     shown: dict = {}
-    try:
-        live.start()
+
+    def wait(live) -> None:
         log.info("%s task on '%s' -> '%s-cursor'; Ctrl-C stops", args.task, args.stream,
                  args.stream)
         if window is not None:
-            shown = window.run_live(live, sink, duration=duration,
-                                    screenshot=args.screenshot,
-                                    fullscreen=args.fullscreen)
+            shown.update(window.run_live(live, sink, duration=duration,
+                                         screenshot=args.screenshot,
+                                         fullscreen=args.fullscreen))
         else:
             from bci.cli.supervisor import wait_while
 
             wait_while(lambda: live.running(2.0 if duration is None else None),
                        duration=duration)
-        live.session.stop()
-        metrics = live.metrics()
-    finally:
-        live.close()
-    if not live.stage.updates:
-        raise BciError(f"stream '{args.stream}' gave no decision: check that it is running")
+
+    metrics, _ = run_live_cursor(model, args.stream, task, gain=args.gain,
+                                 timeout=args.timeout, on_step=on_step, sinks=sinks,
+                                 wait=wait)
     metrics = {"task": args.task, **metrics, "latency_to": "cursor"}
     metrics["cursor_latency_ms"] = metrics["latency_ms"]
     metrics["cursor_latency_p99_ms"] = metrics["latency_p99_ms"]

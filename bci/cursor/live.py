@@ -188,8 +188,14 @@ def run_live_cursor(model: Model, stream: str, task: CenterOutTask | GridTask, *
                     duration: float | None = None, idle: float | None = 2.0,
                     gain: float = 1.0, timeout: float = 30.0, publish: bool = True,
                     on_step: Callable[[np.ndarray, np.ndarray, list[TaskEvent]], None]
-                    | None = None) -> tuple[dict, CursorTaskStage]:
-    """Run the 2-D task headless until ``duration``, the stream's end or Ctrl-C.
+                    | None = None, sinks: Sequence[Sink] = (),
+                    wait: Callable[[LiveCursor], None] | None = None
+                    ) -> tuple[dict, CursorTaskStage]:
+    """Run the 2-D task until ``duration``, the stream's end or Ctrl-C.
+
+    ``wait(live)`` is called once the session runs and returns when the task should
+    end (``bci cursor`` passes the window's event loop); by default the task runs
+    headless until ``duration``, or until the stream is silent for ``idle`` seconds.
 
     Returns
     -------
@@ -199,16 +205,19 @@ def run_live_cursor(model: Model, stream: str, task: CenterOutTask | GridTask, *
         Every update and event.
     """
     live = open_live_cursor(model, stream, task, gain=gain, timeout=timeout,
-                            publish=publish, on_step=on_step)
+                            publish=publish, on_step=on_step, sinks=sinks)
     try:
         live.start()
-        try:
-            while live.running(idle if duration is None else None):
-                if duration is not None and time.monotonic() - live.started >= duration:
-                    break
-                time.sleep(0.05)
-        except KeyboardInterrupt:
-            pass
+        if wait is not None:
+            wait(live)
+        else:
+            try:
+                while live.running(idle if duration is None else None):
+                    if duration is not None and time.monotonic() - live.started >= duration:
+                        break
+                    time.sleep(0.05)
+            except KeyboardInterrupt:
+                pass
         live.session.stop()
         metrics = live.metrics()
     finally:
